@@ -1,0 +1,41 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Two projects, split by where the code under test runs (as in workers-sdk): core, worker
+// and admin tests run inside workerd against real KV and Durable Objects; CLI and
+// end-to-end tests run in Node against a real `wrangler dev`.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                ADMIN_TOKEN: "test-root-token",
+                STICKY_SECRET: "test-sticky-secret",
+                ORIGIN_PORT: String(inject("originPort")),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workerd",
+          include: ["test/{core,worker,admin}/**/*.test.ts"],
+          globalSetup: ["test/setup/origins.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "node",
+          include: ["test/{cli,e2e}/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,21 @@
+/**
+ * @module worker/env
+ * The bindings, vars and secrets of the Weir Worker (wrangler.toml, .dev.vars).
+ */
+export interface Env {
+  /** route records, one per hostname (docs/storage.md) */
+  ROUTES: KVNamespace;
+  /** the ConfigStore Durable Object: single writer and source of truth */
+  CONFIG_STORE: DurableObjectNamespace;
+  BASE_DOMAIN: string;
+  /** default `admin.<BASE_DOMAIN>` */
+  ADMIN_HOST?: string;
+  /** per-isolate route cache lifetime in ms (default 2000) */
+  ROUTE_CACHE_MS?: string;
+  /** ms to wait for an origin's response headers (default 30000) */
+  ORIGIN_TIMEOUT_MS?: string;
+  /** root admin token (secret); without it the admin API refuses every request */
+  ADMIN_TOKEN?: string;
+  /** HMAC key of the sticky cookie (secret) */
+  STICKY_SECRET?: string;
+}
