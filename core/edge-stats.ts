@@ -1,0 +1,201 @@
+/**
+ * @module core/edge-stats
+ * What the data plane counts per revision (issue 6): requests, responses by status class,
+ * origin errors and a fixed-bucket latency histogram; how counts from many isolates merge;
+ * how a time window of them is summarised; and the canary error-rate analysis that can
+ * abort a rollout. Pure: the worker records, the stats store persists, both call this.
+ */
+
+/** Upper bounds (ms, inclusive) of the latency buckets; one more bucket holds the rest. */
+export const LATENCY_BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000] as const;
+export const LATENCY_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
+/** Stats are kept per time bucket of this width (the finest window). */
+export const STATS_BUCKET_MS = 10_000;
+
+/** Counters of one revision over some span of time. */
+export interface RevisionCounters {
+  /** requests routed to the revision */
+  requests: number;
+  /** origin responses by status class: [1xx, 2xx, 3xx, 4xx, 5xx] */
+  status: number[];
+  /** requests that got no origin response (unreachable, timeout): Weir answered 502/504 */
+  originErrors: number;
+  /** count per latency bucket (LATENCY_BOUNDS_MS), time to the origin's response headers */
+  latency: number[];
+  /** sum of the latencies in ms, for the mean */
+  latencySumMs: number;
+}
+
+/** Counters of one service, per time bucket (start ms) and revision: what an isolate flushes. */
+export interface StatsBatch {
+  /** `stack/name` */
+  service: string;
+  buckets: { start: number; revisions: Record<string, RevisionCounters> }[];
+}
+
+export function emptyCounters(): RevisionCounters {
+  return {
+    requests: 0,
+    status: [0, 0, 0, 0, 0],
+    originErrors: 0,
+    latency: new Array<number>(LATENCY_BUCKETS).fill(0),
+    latencySumMs: 0,
+  };
+}
+
+/** The histogram bucket of a latency. A handful of comparisons, no allocation. */
+export function latencyBucket(ms: number): number {
+  let i = 0;
+  while (i < LATENCY_BOUNDS_MS.length && ms > LATENCY_BOUNDS_MS[i]) i++;
+  return i;
+}
+
+/** The start of the time bucket holding `timeMs`. */
+export function bucketStart(timeMs: number): number {
+  return timeMs - (timeMs % STATS_BUCKET_MS);
+}
+
+/**
+ * Counts one request into `into`. `status` is the origin's response status, or
+ * "origin_error" when the origin gave none; `latencyMs` is only counted for responses.
+ */
+export function countRequest(into: RevisionCounters, status: number | "origin_error", latencyMs: number): void {
+  into.requests++;
+  if (status === "origin_error") {
+    into.originErrors++;
+    return;
+  }
+  const cls = Math.floor(status / 100) - 1;
+  if (cls >= 0 && cls < 5) into.status[cls]++;
+  into.latency[latencyBucket(latencyMs)]++;
+  into.latencySumMs += latencyMs;
+}
+
+/** Adds `add` into `into` (merging isolates' batches, or time buckets). */
+export function mergeCounters(into: RevisionCounters, add: RevisionCounters): RevisionCounters {
+  into.requests += add.requests;
+  for (let i = 0; i < 5; i++) into.status[i] += add.status[i] ?? 0;
+  into.originErrors += add.originErrors;
+  for (let i = 0; i < LATENCY_BUCKETS; i++) into.latency[i] += add.latency[i] ?? 0;
+  into.latencySumMs += add.latencySumMs;
+  return into;
+}
+
+/** Merges batches of one service into one, with one entry per time bucket and revision. */
+export function mergeBatches(service: string, batches: readonly StatsBatch[]): StatsBatch {
+  const byStart = new Map<number, Record<string, RevisionCounters>>();
+  for (const batch of batches) {
+    for (const bucket of batch.buckets) {
+      let revisions = byStart.get(bucket.start);
+      if (!revisions) byStart.set(bucket.start, (revisions = {}));
+      for (const [version, counters] of Object.entries(bucket.revisions)) {
+        mergeCounters((revisions[version] ??= emptyCounters()), counters);
+      }
+    }
+  }
+  return {
+    service,
+    buckets: [...byStart.entries()].sort((a, b) => a[0] - b[0]).map(([start, revisions]) => ({ start, revisions })),
+  };
+}
+
+/** A time-bucketed row, as the stats store keeps them. */
+export interface StatsRow {
+  start: number;
+  version: string;
+  counters: RevisionCounters;
+}
+
+/** Sums rows whose bucket overlaps [fromMs, toMs], per revision. */
+export function aggregateWindow(rows: readonly StatsRow[], fromMs: number, toMs: number): Map<string, RevisionCounters> {
+  const out = new Map<string, RevisionCounters>();
+  for (const row of rows) {
+    if (row.start + STATS_BUCKET_MS <= fromMs || row.start > toMs) continue;
+    let c = out.get(row.version);
+    if (!c) out.set(row.version, (c = emptyCounters()));
+    mergeCounters(c, row.counters);
+  }
+  return out;
+}
+
+/** Responses: origin responses plus the errors Weir answered for the origin. */
+export function responsesOf(c: RevisionCounters): number {
+  return c.status.reduce((a, b) => a + b, 0) + c.originErrors;
+}
+
+/** 5xx responses plus origin errors. */
+export function errorsOf(c: RevisionCounters): number {
+  return c.status[4] + c.originErrors;
+}
+
+/** Error rate in percent (0–100), or null without responses. */
+export function errorRate(c: RevisionCounters): number | null {
+  const responses = responsesOf(c);
+  return responses === 0 ? null : (errorsOf(c) * 100) / responses;
+}
+
+/**
+ * The latency (ms) below which a fraction `q` of responses fell, read from the histogram:
+ * the upper bound of the bucket that holds the q-th response (the last bucket has none,
+ * so it reports its lower bound). Null without responses.
+ */
+export function latencyQuantile(c: RevisionCounters, q: number): number | null {
+  const total = c.latency.reduce((a, b) => a + b, 0);
+  if (total === 0) return null;
+  const rank = Math.max(1, Math.ceil(q * total));
+  let seen = 0;
+  for (let i = 0; i < LATENCY_BUCKETS; i++) {
+    seen += c.latency[i];
+    if (seen >= rank) return i < LATENCY_BOUNDS_MS.length ? LATENCY_BOUNDS_MS[i] : LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1];
+  }
+  return LATENCY_BOUNDS_MS[LATENCY_BOUNDS_MS.length - 1];
+}
+
+export interface CanaryThresholds {
+  /** percent, 0–100: the canary fails when its error rate is above this */
+  maxErrorRate: number;
+  /** responses needed in the window before the rate is judged */
+  minRequests: number;
+}
+
+export interface CanaryVerdict {
+  /** "fail" aborts the rollout; "insufficient" means too few responses to judge */
+  verdict: "pass" | "fail" | "insufficient";
+  version: string;
+  requests: number;
+  responses: number;
+  errors: number;
+  /** percent, null without responses */
+  errorRate: number | null;
+  maxErrorRate: number;
+  minRequests: number;
+}
+
+/**
+ * The rollout analysis: the canary fails when it has at least `minRequests` responses in
+ * the window and (5xx + origin errors) / responses is above `maxErrorRate` percent.
+ */
+export function analyzeCanary(version: string, counters: RevisionCounters | undefined, t: CanaryThresholds): CanaryVerdict {
+  const c = counters ?? emptyCounters();
+  const responses = responsesOf(c);
+  const errors = errorsOf(c);
+  const rate = errorRate(c);
+  const base = { version, requests: c.requests, responses, errors, errorRate: rate, ...t };
+  if (responses === 0 || responses < t.minRequests) return { verdict: "insufficient", ...base };
+  return { verdict: rate !== null && rate > t.maxErrorRate ? "fail" : "pass", ...base };
+}
+
+/** One line for history and the CLI: "v3: 12 of 40 responses failed (30%), above the 5% limit". */
+export function describeVerdict(v: CanaryVerdict): string {
+  const rate = v.errorRate === null ? "no responses" : `${formatRate(v.errorRate)}`;
+  if (v.verdict === "insufficient") {
+    return `${v.version}: ${v.responses} responses, fewer than the ${v.minRequests} needed to judge (error rate ${rate})`;
+  }
+  const relation = v.verdict === "fail" ? "above" : "within";
+  return `${v.version}: ${v.errors} of ${v.responses} responses failed (${rate}), ${relation} the ${formatRate(v.maxErrorRate)} limit`;
+}
+
+/** A rate in percent with at most two decimals: 33.333… → "33.33%". */
+export function formatRate(percent: number): string {
+  return `${Math.round(percent * 100) / 100}%`;
+}

@@ -1,0 +1,55 @@
+/**
+ * @module core/stats-view
+ * The JSON of `GET /v1/services/{stack}/{name}/stats?window=5m`, shared by the API, its
+ * OpenAPI document, `weir stats` and the error rate in `weir ps`.
+ */
+import { z } from "zod";
+import { errorRate, errorsOf, latencyQuantile, responsesOf, type RevisionCounters } from "./edge-stats.ts";
+
+export const RevisionStatsView = z.object({
+  version: z.string(),
+  requests: z.number().int(),
+  /** origin responses plus origin errors */
+  responses: z.number().int(),
+  status: z.object({ "1xx": z.number().int(), "2xx": z.number().int(), "3xx": z.number().int(), "4xx": z.number().int(), "5xx": z.number().int() }),
+  /** requests the origin did not answer (502/504 from Weir) */
+  originErrors: z.number().int(),
+  /** 5xx plus origin errors */
+  errors: z.number().int(),
+  /** percent, null without responses */
+  errorRate: z.number().nullable(),
+  /** time to the origin's response headers, ms; quantiles are histogram bucket bounds */
+  latencyMs: z.object({ mean: z.number().nullable(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
+});
+export type RevisionStatsView = z.infer<typeof RevisionStatsView>;
+
+export const StatsView = z.object({
+  /** `stack/name` */
+  service: z.string(),
+  /** the window as asked, e.g. "5m" */
+  window: z.string(),
+  from: z.string(),
+  to: z.string(),
+  /** the primary first, then staged revisions; revisions without traffic have zero counts */
+  revisions: z.array(RevisionStatsView),
+});
+export type StatsView = z.infer<typeof StatsView>;
+
+export function revisionStatsView(version: string, c: RevisionCounters): RevisionStatsView {
+  const answered = c.latency.reduce((a, b) => a + b, 0);
+  return {
+    version,
+    requests: c.requests,
+    responses: responsesOf(c),
+    status: { "1xx": c.status[0], "2xx": c.status[1], "3xx": c.status[2], "4xx": c.status[3], "5xx": c.status[4] },
+    originErrors: c.originErrors,
+    errors: errorsOf(c),
+    errorRate: errorRate(c),
+    latencyMs: {
+      mean: answered === 0 ? null : Math.round((c.latencySumMs / answered) * 10) / 10,
+      p50: latencyQuantile(c, 0.5),
+      p95: latencyQuantile(c, 0.95),
+      p99: latencyQuantile(c, 0.99),
+    },
+  };
+}
