@@ -16,6 +16,8 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-root-token",
                 STICKY_SECRET: "test-sticky-secret",
                 ORIGIN_PORT: String(inject("originPort")),
+                // ports of every test origin (test/setup/origins.ts), for test/worker
+                ORIGINS: inject("origins"),
               },
             },
           })),

@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   origin_unreachable: 502,
   origin_timeout: 504,
   loop_detected: 508,
+  /** KV failed and this isolate holds no last-known route for the host */
+  routes_unavailable: 503,
   // admin API (DESIGN §8)
   bad_request: 400,
   unauthorized: 401,

@@ -4,6 +4,7 @@
  */
 import { adminApp } from "../admin/app.ts";
 import { defaultAdminHost, normalizeHost } from "../core/hostnames.ts";
+import { handleDataPlane } from "./data-plane.ts";
 import type { Env } from "./env.ts";
 
 export { ConfigStore } from "../admin/store/config-store.ts";
@@ -14,6 +15,6 @@ export default {
     if (host === normalizeHost(env.ADMIN_HOST || defaultAdminHost(env.BASE_DOMAIN))) {
       return adminApp.fetch(request, env, ctx);
     }
-    return new Response("data plane not built yet", { status: 501 });
+    return handleDataPlane(request, env);
   },
 } satisfies ExportedHandler<Env>;

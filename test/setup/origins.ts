@@ -1,10 +1,195 @@
-import { createServer } from "node:http";
+/**
+ * @module test/setup/origins
+ * Real HTTP origins on 127.0.0.1 for the workerd tests (vitest globalSetup, runs in Node).
+ * Each origin has its own port; the ports reach the tests as the `ORIGINS` binding
+ * (vitest.config.ts) and `originPort` is the "Hello World" origin.
+ *
+ *  hello, helloV2, helloV3  reply "Hello World", "Hello World v2", "Hello World v3"
+ *  echo      any path: JSON {method, path, query, headers, bodyLength, bodySha256}
+ *  lab       /slow (never answers), /download?bytes=N, /upload (hash of the body),
+ *            /gzip (gzip whatever Accept-Encoding says), /redirect, /hold/ID + /release/ID
+ *            (a response that stays open until released), /hop (hop-by-hop response
+ *            headers), /ws (WebSocket echo, `ws` package)
+ *  dead      a port that was bound and closed: connections are refused
+ */
+import { createHash } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
 import type { TestProject } from "vitest/node";
-export default async function (project: TestProject) {
-  const server = createServer((req, res) => { res.end("hello from " + req.headers.host); });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as any).port;
-  project.provide("originPort", port);
-  return () => new Promise<void>((r) => server.close(() => r()));
+import { WebSocketServer } from "ws";
+
+export interface OriginPorts {
+  hello: number;
+  helloV2: number;
+  helloV3: number;
+  echo: number;
+  lab: number;
+  dead: number;
 }
-declare module "vitest" { interface ProvidedContext { originPort: number } }
+
+declare module "vitest" {
+  interface ProvidedContext {
+    originPort: number;
+    origins: OriginPorts;
+  }
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function listen(handler: Handler): Promise<Server> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+}
+
+const portOf = (server: Server) => (server.address() as AddressInfo).port;
+
+function text(body: string): Handler {
+  return (_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+    res.end(body);
+  };
+}
+
+/** Hashes a request body as it streams in; never holds it whole. */
+function hashBody(req: IncomingMessage): Promise<{ length: number; sha256: string }> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash("sha256");
+    let length = 0;
+    req.on("data", (chunk: Buffer) => {
+      length += chunk.length;
+      hash.update(chunk);
+    });
+    req.on("end", () => resolve({ length, sha256: hash.digest("hex") }));
+    req.on("error", reject);
+  });
+}
+
+const echo: Handler = async (req, res) => {
+  const url = new URL(req.url ?? "/", "http://origin");
+  const body = await hashBody(req);
+  res.writeHead(200, { "content-type": "application/json" });
+  res.end(
+    JSON.stringify({
+      method: req.method,
+      path: url.pathname,
+      query: url.search,
+      headers: req.headers,
+      bodyLength: body.length,
+      bodySha256: body.sha256,
+    }),
+  );
+};
+
+/** Deterministic bytes (byte i = i mod 251) so both sides can hash them without storing them. */
+function patternChunk(offset: number, length: number): Uint8Array {
+  const chunk = new Uint8Array(length);
+  for (let i = 0; i < length; i++) chunk[i] = (offset + i) % 251;
+  return chunk;
+}
+
+function labHandler(held: Map<string, ServerResponse>): Handler {
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://origin");
+    const [, route, id] = url.pathname.split("/");
+    switch (route) {
+      case "slow":
+        return; // answers only when the client gives up
+      case "download": {
+        const total = Number(url.searchParams.get("bytes") ?? 0);
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(total) });
+        const CHUNK = 1 << 20;
+        for (let sent = 0; sent < total; sent += CHUNK) {
+          const ok = res.write(patternChunk(sent, Math.min(CHUNK, total - sent)));
+          if (!ok) await new Promise((r) => res.once("drain", r));
+        }
+        res.end();
+        return;
+      }
+      case "upload": {
+        const body = await hashBody(req);
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ bodyLength: body.length, bodySha256: body.sha256 }));
+        return;
+      }
+      case "gzip":
+        res.writeHead(200, { "content-type": "text/plain", "content-encoding": "gzip", vary: "Accept-Encoding" });
+        res.end(gzipSync("Hello gzip"));
+        return;
+      case "redirect":
+        res.writeHead(302, { location: "/elsewhere?from=redirect", "set-cookie": "r=1; Path=/" });
+        res.end("moved");
+        return;
+      case "hold":
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.write("first;");
+        held.set(id, res);
+        return;
+      case "release":
+        held.get(id)?.end("last");
+        held.delete(id);
+        res.end("released");
+        return;
+      case "hop":
+        res.writeHead(200, {
+          "content-type": "text/plain",
+          connection: "x-secret-hop",
+          "x-secret-hop": "1",
+          "proxy-authenticate": "Basic",
+          "proxy-connection": "keep-alive",
+          "x-kept": "yes",
+        });
+        res.end("hop");
+        return;
+      default:
+        res.writeHead(404).end("no such lab route");
+    }
+  };
+}
+
+export default async function (project: TestProject) {
+  const held = new Map<string, ServerResponse>();
+  const servers = {
+    hello: await listen(text("Hello World")),
+    helloV2: await listen(text("Hello World v2")),
+    helloV3: await listen(text("Hello World v3")),
+    echo: await listen(echo),
+    lab: await listen(labHandler(held)),
+  };
+  const wss = new WebSocketServer({ server: servers.lab, path: "/ws" });
+  wss.on("connection", (socket, req) => {
+    socket.send(`hello ${req.headers["x-ws-probe"] ?? ""}`);
+    socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+  });
+
+  const deadServer = await listen(text("never"));
+  const dead = portOf(deadServer);
+  await new Promise<void>((resolve) => deadServer.close(() => resolve()));
+
+  const origins: OriginPorts = {
+    hello: portOf(servers.hello),
+    helloV2: portOf(servers.helloV2),
+    helloV3: portOf(servers.helloV3),
+    echo: portOf(servers.echo),
+    lab: portOf(servers.lab),
+    dead,
+  };
+  project.provide("originPort", origins.hello);
+  project.provide("origins", origins);
+
+  return async () => {
+    for (const socket of wss.clients) socket.terminate();
+    wss.close();
+    for (const res of held.values()) res.destroy();
+    await Promise.all(
+      Object.values(servers).map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      ),
+    );
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * @module worker/content-coding
+ * Never hand a client a Content-Encoding it did not accept (DESIGN §5). workerd decodes
+ * gzip and br response bodies itself unless told `encodeResponseBody: "manual"`, and
+ * encodes again on the way out when the response still names a coding. So:
+ *  - a client that accepts both gzip and br (every browser) gets origin bytes untouched
+ *    (manual mode: no decode, no re-encode);
+ *  - any other client gets workerd's decoded body, and the coding header is dropped unless
+ *    the client accepts it (then workerd encodes it again).
+ * deflate, which workerd does not decode, goes through a DecompressionStream; a coding
+ * neither side can handle is refused with a 502.
+ */
+
+/** q-value > 0 for `coding` (or `*`) in an Accept-Encoding header. */
+export function acceptsCoding(header: string | null, coding: string): boolean {
+  if (header === null) return false;
+  let wildcard = false;
+  for (const part of header.split(",")) {
+    const semi = part.indexOf(";");
+    const name = (semi === -1 ? part : part.slice(0, semi)).trim().toLowerCase();
+    if (name !== coding && name !== "*") continue;
+    const q = semi === -1 ? 1 : Number(/q=([0-9.]+)/i.exec(part.slice(semi))?.[1] ?? 1);
+    if (name === coding) return q > 0;
+    wildcard = q > 0;
+  }
+  return wildcard;
+}
+
+/** How to ask workerd to treat the origin's response body. */
+export function responseBodyMode(acceptEncoding: string | null): "manual" | "automatic" {
+  return acceptsCoding(acceptEncoding, "gzip") && acceptsCoding(acceptEncoding, "br") ? "manual" : "automatic";
+}
+
+export interface DecodedBody {
+  body: ReadableStream | null;
+  /** false when the response names a coding nobody here can undo */
+  ok: boolean;
+}
+
+/**
+ * Makes `headers` + body acceptable to a client with `acceptEncoding`; mutates `headers`.
+ * `mode` is the one the origin was fetched with.
+ */
+export function fitContentCoding(
+  body: ReadableStream | null,
+  headers: Headers,
+  acceptEncoding: string | null,
+  mode: "manual" | "automatic",
+): DecodedBody {
+  const header = headers.get("content-encoding");
+  if (header === null) return { body, ok: true };
+  const coding = header.trim().toLowerCase();
+  if (coding === "identity" || coding === "" || acceptsCoding(acceptEncoding, coding)) return { body, ok: true };
+  headers.delete("content-encoding");
+  headers.delete("content-length");
+  if (mode === "automatic" && (coding === "gzip" || coding === "br")) return { body, ok: true }; // already decoded
+  if (body === null) return { body, ok: true };
+  if (coding === "gzip" || coding === "x-gzip") return { body: body.pipeThrough(new DecompressionStream("gzip")), ok: true };
+  if (coding === "deflate") return { body: body.pipeThrough(new DecompressionStream("deflate")), ok: true };
+  return { body, ok: false };
+}

@@ -1,0 +1,85 @@
+/**
+ * @module worker/data-plane
+ * Every non-admin request: hostname → route (KV via the isolate cache) → revision (pin
+ * header, or sticky key → slot table) → the revision's origins. Adds `Weir-Revision`
+ * (unless the service turned it off) and `Weir-Config-Version` to what it sends back.
+ */
+import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
+import { normalizeHost } from "../core/hostnames.ts";
+import type { CompiledRoute } from "../core/route-record.ts";
+import { selectRevision } from "../core/selection.ts";
+import { stickyKey } from "./affinity.ts";
+import type { Env } from "./env.ts";
+import { proxy, timeoutMs, viaListsWeir } from "./proxy.ts";
+import { cacheMs, lookupRoute } from "./route-cache.ts";
+
+export const REVISION_HEADER = "weir-revision";
+export const CONFIG_VERSION_HEADER = "weir-config-version";
+
+/** rotates the first origin tried among a revision's origins */
+let nextOrigin = 0;
+
+export async function handleDataPlane(request: Request, env: Env): Promise<Response> {
+  try {
+    return await serve(request, env);
+  } catch (error) {
+    if (isWeirError(error)) return errorResponse(error);
+    throw error;
+  }
+}
+
+async function serve(request: Request, env: Env): Promise<Response> {
+  // request.url is absolute: split it without a URL object.
+  const url = request.url;
+  const schemeEnd = url.indexOf("://");
+  const hostStart = schemeEnd + 3;
+  let pathStart = url.indexOf("/", hostStart);
+  if (pathStart === -1) pathStart = url.length;
+  const rawHost = url.slice(hostStart, pathStart);
+  const host = normalizeHost(rawHost);
+
+  if (viaListsWeir(request.headers.get("via"))) {
+    throw new WeirError("loop_detected", `the request for '${host}' has already passed through Weir (Via): the route loops back to Weir`);
+  }
+
+  const found = lookupRoute(env.ROUTES, host, cacheMs(env.ROUTE_CACHE_MS));
+  const route: CompiledRoute | null = found instanceof Promise ? await found : found;
+  if (route === null) throw new WeirError("no_route", `no service is bound to '${host}'`);
+  const record = route.record;
+  const https = schemeEnd === 5 && url.startsWith("https");
+
+  let index = -1;
+  let setCookie: string | undefined;
+  const pinned = request.headers.get(REVISION_HEADER);
+  if (pinned !== null) index = record.revisions.findIndex((r) => r.version === pinned);
+  if (index === -1) {
+    if (route.slots === null) index = record.pin ?? 0;
+    else {
+      const got = stickyKey(request, record.affinity, env.STICKY_SECRET, https);
+      const sticky = got instanceof Promise ? await got : got;
+      index = selectRevision(route, sticky.key);
+      setCookie = sticky.setCookie;
+    }
+  }
+  const revision = record.revisions[index];
+
+  const responseHeaders: [string, string][] = [[CONFIG_VERSION_HEADER, String(record.configVersion)]];
+  if (record.revisionHeader) responseHeaders.push([REVISION_HEADER, revision.version]);
+  if (setCookie !== undefined) responseHeaders.push(["set-cookie", setCookie]);
+
+  const origins = revision.origins;
+  try {
+    return await proxy(request, {
+      pathAndQuery: url.slice(pathStart) || "/",
+      host: rawHost,
+      https,
+      origins,
+      start: origins.length === 1 ? 0 : nextOrigin++ % origins.length,
+      timeoutMs: timeoutMs(env.ORIGIN_TIMEOUT_MS),
+      responseHeaders,
+    });
+  } catch (error) {
+    if (isWeirError(error)) return errorResponse(error, Object.fromEntries(responseHeaders));
+    throw error;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * @module worker/proxy
+ * Forwards a request to one revision's origins (DESIGN §5): method, path, query and body
+ * stream through untouched; X-Forwarded-* and `Via: 1.1 weir` are added; hop-by-hop headers
+ * are stripped both ways; redirects are passed back, never followed; WebSocket upgrades go
+ * through; a silent origin is cut off after ORIGIN_TIMEOUT_MS (504); a refused connection
+ * of an idempotent body-less request moves on to the revision's next origin.
+ */
+import { WeirError } from "../core/errors.ts";
+import { fitContentCoding, responseBodyMode } from "./content-coding.ts";
+
+/** RFC 9110 §7.6.1 and the legacy ones; workerd drops some itself but not all. */
+const HOP_BY_HOP = [
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The Via pseudonym Weir adds, and looks for to detect loops. */
+export const VIA_PSEUDONYM = "weir";
+const VIA_ENTRY = `1.1 ${VIA_PSEUDONYM}`;
+
+/** True when a Via header already lists Weir: the request came back to us. */
+export function viaListsWeir(via: string | null): boolean {
+  if (via === null) return false;
+  for (const entry of via.split(",")) {
+    const parts = entry.trim().split(/\s+/);
+    if (parts[1]?.toLowerCase() === VIA_PSEUDONYM) return true;
+  }
+  return false;
+}
+
+/** Removes hop-by-hop headers, and every header a Connection header names. */
+function stripHopByHop(headers: Headers, keepUpgrade: boolean): void {
+  const connection = headers.get("connection");
+  if (connection !== null) {
+    for (const name of connection.split(",")) {
+      const n = name.trim().toLowerCase();
+      if (n !== "" && !(keepUpgrade && n === "upgrade")) headers.delete(n);
+    }
+  }
+  for (const name of HOP_BY_HOP) {
+    if (keepUpgrade && (name === "upgrade" || name === "connection")) continue;
+    headers.delete(name);
+  }
+}
+
+export function timeoutMs(value: string | undefined): number {
+  const ms = Number(value);
+  return value !== undefined && value !== "" && Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
+}
+
+export interface ProxyTarget {
+  /** the request's URL from the path on (`/p?q`) */
+  pathAndQuery: string;
+  /** the Host the client used (with port) */
+  host: string;
+  https: boolean;
+  origins: readonly string[];
+  /** index into `origins` to try first */
+  start: number;
+  timeoutMs: number;
+  /** added to the origin's response (Weir-Revision, Set-Cookie, ...) */
+  responseHeaders: readonly (readonly [string, string])[];
+}
+
+/** Proxies `request` to the target's origins; throws a WeirError when none answers. */
+export async function proxy(request: Request, target: ProxyTarget): Promise<Response> {
+  const websocket = request.headers.get("upgrade")?.toLowerCase() === "websocket";
+  const headers = new Headers(request.headers);
+  stripHopByHop(headers, websocket);
+  headers.delete("host");
+  const ip = request.headers.get("cf-connecting-ip");
+  if (ip !== null) {
+    const xff = headers.get("x-forwarded-for");
+    if (xff === null) headers.set("x-forwarded-for", ip);
+    else if (!xff.endsWith(ip)) headers.set("x-forwarded-for", `${xff}, ${ip}`);
+  }
+  headers.set("x-forwarded-proto", target.https ? "https" : "http");
+  headers.set("x-forwarded-host", target.host);
+  headers.append("via", VIA_ENTRY);
+
+  const acceptEncoding = request.headers.get("accept-encoding");
+  const mode = responseBodyMode(acceptEncoding);
+  const retryable = request.body === null && IDEMPOTENT.has(request.method);
+  const n = target.origins.length;
+  let response: Response | undefined;
+  for (let attempt = 0; attempt < n; attempt++) {
+    const origin = target.origins[(target.start + attempt) % n];
+    const url = (origin.endsWith("/") ? origin.slice(0, -1) : origin) + target.pathAndQuery;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), target.timeoutMs);
+    try {
+      response = await fetch(url, {
+        method: request.method,
+        headers,
+        body: request.body,
+        redirect: "manual",
+        signal: controller.signal,
+        encodeResponseBody: mode,
+      });
+      break;
+    } catch (error) {
+      if (controller.signal.aborted) {
+        throw new WeirError("origin_timeout", `the origin did not answer within ${target.timeoutMs} ms`, { cause: error });
+      }
+      if (!retryable || attempt === n - 1) {
+        throw new WeirError("origin_unreachable", "the origin cannot be reached", { cause: error });
+      }
+    } finally {
+      clearTimeout(timer); // only the wait for headers is timed; bodies stream as long as they need
+    }
+  }
+  if (response === undefined) throw new WeirError("origin_unreachable", "the revision has no origin");
+
+  const out = new Headers(response.headers);
+  const upgraded = response.webSocket != null;
+  stripHopByHop(out, upgraded);
+  for (const [name, value] of target.responseHeaders) out.append(name, value);
+  if (upgraded) return new Response(null, { status: 101, statusText: response.statusText, headers: out, webSocket: response.webSocket });
+  const fitted = fitContentCoding(response.body, out, acceptEncoding, mode);
+  if (!fitted.ok) {
+    await response.body?.cancel();
+    throw new WeirError(
+      "origin_unreachable",
+      `the origin answered with Content-Encoding '${response.headers.get("content-encoding")}', which the client does not accept`,
+    );
+  }
+  return new Response(fitted.body, { status: response.status, statusText: response.statusText, headers: out, encodeBody: mode });
+}

@@ -1,0 +1,84 @@
+/**
+ * @module worker/route-cache
+ * Hostname → compiled route, the data plane's only read path (DESIGN §7): a per-isolate
+ * map (ROUTE_CACHE_MS, default 2 s) in front of Workers KV (whose own cacheTtl cannot go
+ * below 30 s). Unknown hosts are cached too (negative caching), and when KV fails the last
+ * record this isolate saw for the host keeps serving (last-known-good).
+ */
+import { WeirError } from "../core/errors.ts";
+import { compileRouteRecord, RouteRecord, routeKey, type CompiledRoute } from "../core/route-record.ts";
+
+/** KV's minimum edge cache lifetime, in seconds. */
+const KV_CACHE_TTL_S = 30;
+const DEFAULT_CACHE_MS = 2000;
+/** Hostnames kept per isolate; the oldest fill is dropped beyond it. */
+export const ROUTE_CACHE_SIZE = 10_000;
+
+interface Entry {
+  /** null: KV has no record for the host */
+  route: CompiledRoute | null;
+  /** Date.now() of the fill; its age is judged against the current ROUTE_CACHE_MS */
+  filled: number;
+}
+
+const cache = new Map<string, Entry>();
+/** fills in flight, so a burst for one cold host makes one KV read */
+const pending = new Map<string, Promise<CompiledRoute | null>>();
+
+/** Forgets every cached route (tests, and nothing else, need this). */
+export function clearRouteCache(): void {
+  cache.clear();
+  pending.clear();
+}
+
+export function cacheMs(value: string | undefined): number {
+  if (value === undefined || value === "") return DEFAULT_CACHE_MS;
+  const ms = Number(value);
+  return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_CACHE_MS;
+}
+
+/**
+ * The route of a normalized hostname, or null when no service is bound to it. Throws a
+ * WeirError only when KV fails (or holds an unusable record) and this isolate has never
+ * seen the host.
+ */
+export function lookupRoute(kv: KVNamespace, host: string, ttlMs: number): CompiledRoute | null | Promise<CompiledRoute | null> {
+  const entry = cache.get(host);
+  if (entry !== undefined && Date.now() - entry.filled < ttlMs) return entry.route;
+  let fill = pending.get(host);
+  if (fill === undefined) {
+    fill = refill(kv, host, entry).finally(() => pending.delete(host));
+    pending.set(host, fill);
+  }
+  return fill;
+}
+
+async function refill(kv: KVNamespace, host: string, stale: Entry | undefined): Promise<CompiledRoute | null> {
+  let route: CompiledRoute | null;
+  try {
+    route = await readRoute(kv, host);
+  } catch (error) {
+    if (stale === undefined) {
+      throw new WeirError("routes_unavailable", `the route of '${host}' cannot be read right now; try again`, { cause: error });
+    }
+    // Last-known-good; retried once the entry expires again, not on every request.
+    console.warn(`weir: serving last-known route for ${host}:`, error);
+    remember(host, stale.route);
+    return stale.route;
+  }
+  remember(host, route);
+  return route;
+}
+
+async function readRoute(kv: KVNamespace, host: string): Promise<CompiledRoute | null> {
+  const raw = await kv.get(routeKey(host), { type: "json", cacheTtl: KV_CACHE_TTL_S });
+  if (raw === null) return null;
+  // Validated and compiled once per fill, never per request.
+  return compileRouteRecord(RouteRecord.parse(raw));
+}
+
+function remember(host: string, route: CompiledRoute | null): void {
+  cache.delete(host); // re-insert at the end: Map order is fill order
+  if (cache.size >= ROUTE_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(host, { route, filled: Date.now() });
+}
