@@ -7,6 +7,8 @@ export interface Env {
   ROUTES: KVNamespace;
   /** the ConfigStore Durable Object: single writer and source of truth */
   CONFIG_STORE: DurableObjectNamespace;
+  /** StatsStore Durable Objects, one per service: edge statistics (issue 6) */
+  STATS_STORE: DurableObjectNamespace<import("../admin/store/stats-store.ts").StatsStore>;
   BASE_DOMAIN: string;
   /** default `admin.<BASE_DOMAIN>` */
   ADMIN_HOST?: string;
@@ -18,4 +20,6 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** HMAC key of the sticky cookie (secret) */
   STICKY_SECRET?: string;
+  /** ms between stats flushes of an isolate (default 5000) */
+  STATS_FLUSH_MS?: string;
 }
