@@ -1,8 +1,591 @@
 /**
  * @module admin/store/config-store
- * The ConfigStore Durable Object (placeholder until the control-plane issue lands).
+ * The ConfigStore Durable Object (DESIGN §7): one global instance, the single writer and
+ * source of truth for services, revisions, slot tables, custom domains, the hostname
+ * index and history. Every accepted change is one SQLite transaction that bumps the config
+ * version, appends history (full before/after state, slot table included) and queues the
+ * route records to publish; a refused change throws inside the transaction and leaves no
+ * trace. The admin app calls the public methods over RPC; each returns an Outcome.
  */
 import { DurableObject } from "cloudflare:workers";
+import { isWeirError, WeirError } from "../../core/errors.ts";
+import { customHostProblem, defaultAdminHost, isUnderDomain, normalizeHost } from "../../core/hostnames.ts";
+import type { ServiceConfig, StackFile } from "../../core/model.ts";
+import {
+  addDomain,
+  checkOrigins,
+  hostnamesOf,
+  newService,
+  promote,
+  reconcileService,
+  removeDomain,
+  removeRevision,
+  setWeights,
+  stageRevision,
+  type ServedHosts,
+  type ServiceState,
+} from "../../core/operations.ts";
+import { buildRouteRecords, routeKey, type DomainBinding } from "../../core/route-record.ts";
+import { decodeSlotTable, encodeSlotTable, slotCounts, type EncodedSlotTable } from "../../core/slot-table.ts";
+import { declaredService, describeChange, exportStackFile, sameRouting } from "../../core/stack-file.ts";
 import type { Env } from "../../worker/env.ts";
+import type {
+  ApplyResult,
+  DomainView,
+  HistoryEntry,
+  HistoryState,
+  IfMatch,
+  Outcome,
+  ServiceChangeSummary,
+  StoredService,
+  WriteContext,
+} from "./outcome.ts";
+import { Outbox, retryDelayMs } from "./outbox.ts";
+import { migrate } from "./schema.ts";
+import { Timers, type TimerHandler } from "./timers.ts";
 
-export class ConfigStore extends DurableObject<Env> {}
+/** The name of the one global instance. */
+export const CONFIG_STORE_NAME = "config";
+
+/** A state as history stores it: the slot table encoded, so rollback restores every key. */
+interface PersistedState {
+  service: ServiceConfig;
+  slots: EncodedSlotTable;
+  domains: DomainBinding[];
+}
+
+/** One service's part of an accepted change. */
+interface Change {
+  id: string;
+  before: ServiceState | null;
+  after: ServiceState | null;
+  operation: string;
+  summary: string;
+}
+
+interface Plan<T> {
+  changes: Change[];
+  /** the response value, computed after the changes are written */
+  result: (configVersion: number) => T;
+}
+
+/** Thrown to roll back a dry run after it has been checked as a real write would be. */
+class DryRun<T> {
+  constructor(readonly value: T) {}
+}
+
+function persist(state: ServiceState): PersistedState {
+  return { service: state.service, slots: encodeSlotTable(state.table), domains: state.domains };
+}
+
+function restore(p: PersistedState): ServiceState {
+  return { service: p.service, table: decodeSlotTable(p.slots), domains: p.domains };
+}
+
+function parseState(text: string | null): PersistedState | null {
+  return text === null ? null : (JSON.parse(text) as PersistedState);
+}
+
+function countsOf(p: PersistedState): Record<string, number> {
+  return Object.fromEntries(slotCounts(decodeSlotTable(p.slots)));
+}
+
+function sameState(a: PersistedState, b: PersistedState): boolean {
+  return sameRouting(a.service, b.service) && a.slots.data === b.slots.data && JSON.stringify(a.domains) === JSON.stringify(b.domains);
+}
+
+function matches(ifMatch: IfMatch | undefined, version: number): boolean {
+  return ifMatch === undefined || ifMatch === "*" || ifMatch.includes(version);
+}
+
+export class ConfigStore extends DurableObject<Env> {
+  /** The KV namespace route records are published to; tests swap it to inject failures. */
+  routes: KVNamespace;
+  private readonly sql: SqlStorage;
+  private readonly timers: Timers;
+  private readonly outbox: Outbox;
+  /** Handlers of named timers, by prefix; timed rollouts add theirs here. */
+  protected readonly timerHandlers: Record<string, TimerHandler>;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    migrate(this.sql);
+    this.routes = env.ROUTES;
+    this.timers = new Timers(this.sql, ctx.storage);
+    this.outbox = new Outbox(
+      this.sql,
+      () => this.routes,
+      async (attempts, error) => {
+        console.warn(`route publish failed (attempt ${attempts}), retrying from the alarm:`, String(error));
+        await this.timers.schedule("outbox", Date.now() + retryDelayMs(attempts));
+      },
+      async () => {
+        if (this.sql.exec(`SELECT 1 FROM timers WHERE name = 'outbox'`).toArray().length > 0) await this.timers.cancel("outbox");
+      },
+    );
+    this.timerHandlers = {
+      outbox: async () => {
+        await this.outbox.flush();
+      },
+    };
+  }
+
+  /** The one alarm serves every named timer: outbox retries now, rollout steps later. */
+  override async alarm(): Promise<void> {
+    await this.timers.run(this.timerHandlers);
+  }
+
+  // ---- reads ----
+
+  configVersion(): number {
+    return this.version();
+  }
+
+  listServices(stack?: string): Outcome<StoredService[]> {
+    const rows =
+      stack === undefined
+        ? this.sql.exec<{ id: string }>(`SELECT id FROM services ORDER BY stack, name`).toArray()
+        : this.sql.exec<{ id: string }>(`SELECT id FROM services WHERE stack = ? ORDER BY name`, stack).toArray();
+    return { ok: true, value: rows.map((r) => this.stored(r.id) as StoredService), configVersion: this.version() };
+  }
+
+  getService(stack: string, name: string): Outcome<StoredService> {
+    return this.read(() => this.stored(this.existing(stack, name).id) as StoredService);
+  }
+
+  exportStack(stack: string): Outcome<StackFile> {
+    return this.read(() => {
+      const services = this.sql
+        .exec<{ config: string }>(`SELECT config FROM services WHERE stack = ?`, stack)
+        .toArray()
+        .map((r) => JSON.parse(r.config) as ServiceConfig);
+      if (services.length === 0) throw new WeirError("not_found", `no stack '${stack}'`);
+      return exportStackFile(stack, services);
+    });
+  }
+
+  history(filter: { service?: string; limit?: number } = {}): Outcome<HistoryEntry[]> {
+    const limit = filter.limit ?? 100;
+    const rows =
+      filter.service === undefined
+        ? this.sql.exec<HistoryRow>(`SELECT * FROM history ORDER BY id DESC LIMIT ?`, limit).toArray()
+        : this.sql.exec<HistoryRow>(`SELECT * FROM history WHERE service = ? ORDER BY id DESC LIMIT ?`, filter.service, limit).toArray();
+    const view = (text: string | null): HistoryState | null => {
+      const p = parseState(text);
+      return p === null ? null : { service: p.service, slots: countsOf(p), domains: p.domains };
+    };
+    const entries = rows.reverse().map((r) => ({
+      configVersion: r.config_version,
+      at: r.at,
+      actor: r.actor,
+      operation: r.operation,
+      summary: r.summary,
+      service: r.service,
+      before: view(r.before),
+      after: view(r.after),
+    }));
+    return { ok: true, value: entries, configVersion: this.version() };
+  }
+
+  listDomains(): Outcome<DomainView[]> {
+    const rows = this.sql.exec<{ id: string; domains: string }>(`SELECT id, domains FROM services ORDER BY id`).toArray();
+    const domains = rows
+      .flatMap((r) => (JSON.parse(r.domains) as DomainBinding[]).map((d) => ({ ...d, service: r.id })))
+      .map((d): DomainView => (d.version === undefined ? { host: d.host, service: d.service } : { host: d.host, service: d.service, version: d.version }))
+      .sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+    return { ok: true, value: domains, configVersion: this.version() };
+  }
+
+  /** Route records waiting for KV (tests and operators). */
+  pendingPublishes(): number {
+    return this.outbox.pending();
+  }
+
+  // ---- writes ----
+
+  createService(
+    w: WriteContext,
+    input: { name: string; origins: string[]; version: string; affinity: string; revisionHeader: boolean },
+  ): Promise<Outcome<StoredService>> {
+    return this.mutate(w, () => {
+      const [stack, name] = input.name.split("/");
+      const id = `${stack}/${name}`;
+      if (this.load(id) !== null) throw new WeirError("conflict", `service ${id} already exists`);
+      checkOrigins(input.origins, this.served());
+      const after = newService({ ...input, stack, name }, this.now());
+      return this.single(id, null, after, "run", `run ${id} (${after.service.version}) → ${input.origins.join(", ")}`);
+    });
+  }
+
+  stageRevision(
+    w: WriteContext,
+    stack: string,
+    name: string,
+    input: { version: string; origins: string[]; weight: number },
+  ): Promise<Outcome<StoredService>> {
+    return this.mutate(w, () => {
+      const { id, state } = this.existing(stack, name);
+      checkOrigins(input.origins, this.served());
+      const after = stageRevision(state, input, this.now());
+      return this.single(id, state, after, "stage", `stage ${id}:${input.version} at ${input.weight / 100}%`);
+    });
+  }
+
+  /** Weights in bp by staged version; all change atomically. */
+  setWeights(w: WriteContext, stack: string, name: string, weights: Record<string, number>): Promise<Outcome<StoredService>> {
+    return this.mutate(w, () => {
+      const { id, state } = this.existing(stack, name);
+      const after = setWeights(state, weights);
+      const text = Object.entries(weights).map(([v, bp]) => `${v}=${bp / 100}%`).join(" ");
+      return this.single(id, state, after, "weight", `weight ${id} ${text}`);
+    });
+  }
+
+  promote(w: WriteContext, stack: string, name: string, version: string): Promise<Outcome<StoredService>> {
+    return this.mutate(w, () => {
+      const { id, state } = this.existing(stack, name);
+      const after = promote(state, version);
+      return this.single(id, state, after, "promote", `promote ${id}:${version} (was ${state.service.version})`);
+    });
+  }
+
+  removeRevision(w: WriteContext, stack: string, name: string, version: string): Promise<Outcome<StoredService>> {
+    return this.mutate(w, () => {
+      const { id, state } = this.existing(stack, name);
+      const after = removeRevision(state, version);
+      return this.single(id, state, after, "rm", `rm ${id}:${version}`);
+    });
+  }
+
+  removeService(w: WriteContext, stack: string, name: string): Promise<Outcome<{ service: string }>> {
+    return this.mutate(w, () => {
+      const { id, state } = this.existing(stack, name);
+      return {
+        changes: [{ id, before: state, after: null, operation: "rm", summary: `rm ${id}` }],
+        result: () => ({ service: id }),
+      };
+    });
+  }
+
+  /**
+   * Makes each service the file names exactly what it says, in one config version; with
+   * `prune`, removes the stack's other services. An unchanged file changes nothing.
+   */
+  applyStack(
+    w: WriteContext,
+    stack: string,
+    file: StackFile,
+    options: { dryRun: boolean; prune: boolean },
+  ): Promise<Outcome<ApplyResult>> {
+    return this.mutate(
+      w,
+      () => {
+        const changes: Change[] = [];
+        const summaries: ServiceChangeSummary[] = [];
+        const now = this.now();
+        for (const [name, entry] of Object.entries(file.services)) {
+          const id = `${stack}/${name}`;
+          const current = this.load(id);
+          const desired = declaredService(stack, name, entry, current?.service ?? null, now);
+          if (current && sameRouting(current.service, desired)) continue;
+          checkOrigins([...desired.origins, ...desired.revisions.flatMap((r) => r.origins)], this.served());
+          const after = reconcileService(current, desired);
+          const action = current ? "update" : "create";
+          summaries.push({ service: id, action, changes: describeChange(current?.service ?? null, desired) });
+          changes.push({ id, before: current, after, operation: "apply", summary: `apply ${stack}: ${action} ${id}` });
+        }
+        if (options.prune) {
+          const named = new Set(Object.keys(file.services));
+          for (const row of this.sql.exec<{ id: string; name: string }>(`SELECT id, name FROM services WHERE stack = ? ORDER BY name`, stack)) {
+            if (named.has(row.name)) continue;
+            const current = this.load(row.id) as ServiceState;
+            summaries.push({ service: row.id, action: "delete", changes: describeChange(current.service, null) });
+            changes.push({ id: row.id, before: current, after: null, operation: "apply", summary: `apply ${stack}: delete ${row.id}` });
+          }
+        }
+        return {
+          changes,
+          result: () => ({ stack, dryRun: options.dryRun, changed: changes.length > 0, services: summaries }),
+        };
+      },
+      options.dryRun,
+    );
+  }
+
+  /**
+   * Restores a service as it was before its last change, or as it stood at config version
+   * `to`; the slot table comes back byte for byte, so every key returns to its revision.
+   */
+  rollback(w: WriteContext, stack: string, name: string, to?: number): Promise<Outcome<StoredService>> {
+    return this.mutate(w, () => {
+      const id = `${stack}/${name}`;
+      const current = this.load(id);
+      let target: PersistedState | null;
+      let label: string;
+      if (to === undefined) {
+        const last = this.sql
+          .exec<{ config_version: number; before: string | null }>(
+            `SELECT config_version, before FROM history WHERE service = ? ORDER BY id DESC LIMIT 1`,
+            id,
+          )
+          .toArray()[0];
+        if (!last) {
+          if (!current) throw new WeirError("not_found", `no service ${id}`);
+          throw new WeirError("invalid", `${id} has no history to roll back`);
+        }
+        target = parseState(last.before);
+        if (target === null) throw new WeirError("invalid", `${id} did not exist before config version ${last.config_version}; nothing to roll back to`);
+        label = `before config version ${last.config_version}`;
+      } else {
+        const known = this.sql.exec(`SELECT 1 FROM history WHERE service = ? LIMIT 1`, id).toArray().length > 0;
+        if (!known && !current) throw new WeirError("not_found", `no service ${id}`);
+        if (to > this.version()) throw new WeirError("invalid", `config version ${to} does not exist yet (current: ${this.version()})`);
+        const at = this.sql
+          .exec<{ after: string | null }>(
+            `SELECT after FROM history WHERE service = ? AND config_version <= ? ORDER BY id DESC LIMIT 1`,
+            id,
+            to,
+          )
+          .toArray()[0];
+        target = at ? parseState(at.after) : null;
+        if (target === null) throw new WeirError("invalid", `${id} did not exist at config version ${to}`);
+        label = `config version ${to}`;
+      }
+      const restored = target;
+      if (current && sameState(persist(current), restored)) {
+        return { changes: [], result: () => this.stored(id) as StoredService };
+      }
+      const after = restore(restored);
+      checkOrigins([...after.service.origins, ...after.service.revisions.flatMap((r) => r.origins)], this.served());
+      return this.single(id, current, after, "rollback", `rollback ${id} to ${label}`);
+    });
+  }
+
+  addDomain(w: WriteContext, hostText: string, target: string): Promise<Outcome<DomainView>> {
+    return this.mutate(w, () => {
+      const problem = customHostProblem(hostText);
+      if (problem) throw new WeirError("invalid", problem);
+      const host = normalizeHost(hostText);
+      const served = this.served();
+      if (isUnderDomain(host, served.baseDomain) || host === normalizeHost(served.adminHost)) {
+        throw new WeirError("invalid", `'${host}' is under the base domain ${served.baseDomain} or is the admin host; Weir names those itself`);
+      }
+      const [ref, version] = target.split(":");
+      const [stack, name] = ref.split("/");
+      const id = `${stack}/${name}`;
+      const state = this.load(id);
+      if (!state) throw new WeirError("invalid", `no service ${id}`);
+      const user = this.sql
+        .exec<{ id: string; config: string }>(`SELECT id, config FROM services`)
+        .toArray()
+        .find((r) => {
+          const c = JSON.parse(r.config) as ServiceConfig;
+          return [...c.origins, ...c.revisions.flatMap((x) => x.origins)].some((o) => normalizeHost(new URL(o).host) === host);
+        });
+      if (user) throw new WeirError("invalid", `'${host}' is an origin of ${user.id}; binding it would make Weir route to itself`);
+      const after = addDomain(state, version === undefined ? { host } : { host, version });
+      return {
+        ...this.single(id, state, after, "domain add", `domain add ${host} → ${target}`),
+        result: () => (version === undefined ? { host, service: id } : { host, service: id, version }),
+      };
+    });
+  }
+
+  removeDomain(w: WriteContext, hostText: string): Promise<Outcome<DomainView>> {
+    return this.mutate(w, () => {
+      const host = normalizeHost(hostText);
+      const row = this.sql.exec<{ service: string }>(`SELECT service FROM hostnames WHERE host = ? AND kind = 'domain'`, host).toArray()[0];
+      if (!row) throw new WeirError("not_found", `no custom domain '${host}'`);
+      const state = this.load(row.service) as ServiceState;
+      const binding = state.domains.find((d) => d.host === host) as DomainBinding;
+      const after = removeDomain(state, host);
+      const view: DomainView = binding.version === undefined ? { host, service: row.service } : { host, service: row.service, version: binding.version };
+      return { ...this.single(row.service, state, after, "domain rm", `domain rm ${host}`), result: () => view };
+    });
+  }
+
+  // ---- the write path ----
+
+  /**
+   * Runs `plan` and writes its changes in one transaction: If-Match checked against the
+   * current config version, the version bumped once, history and outbox appended. A
+   * WeirError anywhere rolls everything back and becomes the refusal. After the commit
+   * the outbox is flushed (awaited, so a writer's KV sees its write when KV is healthy).
+   */
+  private async mutate<T>(w: WriteContext, plan: () => Plan<T>, dryRun = false): Promise<Outcome<T>> {
+    let outcome: Outcome<T>;
+    let changed = false;
+    try {
+      outcome = this.ctx.storage.transactionSync((): Outcome<T> => {
+        const current = this.version();
+        if (!matches(w.ifMatch, current)) {
+          throw new WeirError("precondition_failed", `If-Match does not match the current config version "${current}"`, {
+            details: { configVersion: current },
+          });
+        }
+        const { changes, result } = plan();
+        if (changes.length === 0) return { ok: true, value: result(current), configVersion: current };
+        const next = current + 1;
+        this.sql.exec(`INSERT INTO meta (key, value) VALUES ('config_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, next);
+        const at = this.now();
+        for (const change of changes) this.commit(next, at, w.actor, change);
+        const value = result(next);
+        if (dryRun) throw new DryRun(value);
+        changed = true;
+        return { ok: true, value, configVersion: next };
+      });
+    } catch (error) {
+      if (error instanceof DryRun) return { ok: true, value: error.value as T, configVersion: this.version() };
+      if (isWeirError(error)) {
+        const body = error.toBody().error;
+        return {
+          ok: false,
+          error: { code: body.code, message: body.message, ...(body.details === undefined ? {} : { details: body.details as Record<string, unknown> }) },
+          configVersion: this.version(),
+        };
+      }
+      throw error;
+    }
+    if (changed) await this.outbox.flush();
+    return outcome;
+  }
+
+  /** Writes one service's change: hostname index (409 on a taken name), row, history, outbox. */
+  private commit(configVersion: number, at: string, actor: string, change: Change): void {
+    const base = this.env.BASE_DOMAIN;
+    const { id, before, after } = change;
+    const afterHosts = after ? hostnamesOf(after, base) : new Map<string, { kind: string; what: string }>();
+    for (const [host, mine] of afterHosts) {
+      const held = this.sql.exec<{ service: string; what: string }>(`SELECT service, what FROM hostnames WHERE host = ?`, host).toArray()[0];
+      if (held && held.service !== id) {
+        throw new WeirError("conflict", `hostname '${host}' (${mine.what}) is already ${held.what}`, { details: { host } });
+      }
+    }
+    this.sql.exec(`DELETE FROM hostnames WHERE service = ?`, id);
+    for (const [host, { kind, what }] of afterHosts) {
+      this.sql.exec(`INSERT INTO hostnames (host, service, kind, what) VALUES (?, ?, ?, ?)`, host, id, kind, what);
+    }
+
+    const afterState = after ? persist(after) : null;
+    if (after && afterState) {
+      this.sql.exec(
+        `INSERT INTO services (id, stack, name, config, slots, domains, config_version) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET config = excluded.config, slots = excluded.slots, domains = excluded.domains,
+           config_version = excluded.config_version`,
+        id,
+        after.service.stack,
+        after.service.name,
+        JSON.stringify(after.service),
+        JSON.stringify(afterState.slots),
+        JSON.stringify(after.domains),
+        configVersion,
+      );
+    } else {
+      this.sql.exec(`DELETE FROM services WHERE id = ?`, id);
+    }
+
+    this.sql.exec(
+      `INSERT INTO history (config_version, at, actor, operation, summary, service, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      configVersion,
+      at,
+      actor,
+      change.operation,
+      change.summary,
+      id,
+      before ? JSON.stringify(persist(before)) : null,
+      afterState ? JSON.stringify(afterState) : null,
+    );
+
+    const records = after ? buildRouteRecords(after.service, after.table, configVersion, base, after.domains) : new Map();
+    for (const [host, record] of records) this.outbox.enqueue(configVersion, routeKey(host), record);
+    const gone = new Set([...(before ? hostnamesOf(before, base).keys() : []), ...afterHosts.keys()]);
+    for (const host of gone) if (!records.has(host)) this.outbox.enqueue(configVersion, routeKey(host), null);
+  }
+
+  private single(id: string, before: ServiceState | null, after: ServiceState, operation: string, summary: string): Plan<StoredService> {
+    return { changes: [{ id, before, after, operation, summary }], result: () => this.stored(id) as StoredService };
+  }
+
+  // ---- state access ----
+
+  private version(): number {
+    const row = this.sql.exec<{ value: number }>(`SELECT value FROM meta WHERE key = 'config_version'`).toArray()[0];
+    return row?.value ?? 0;
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  private read<T>(fn: () => T): Outcome<T> {
+    try {
+      return { ok: true, value: fn(), configVersion: this.version() };
+    } catch (error) {
+      if (!isWeirError(error)) throw error;
+      return { ok: false, error: { code: error.code, message: error.message }, configVersion: this.version() };
+    }
+  }
+
+  private load(id: string): ServiceState | null {
+    const row = this.sql
+      .exec<{ config: string; slots: string; domains: string }>(`SELECT config, slots, domains FROM services WHERE id = ?`, id)
+      .toArray()[0];
+    if (!row) return null;
+    return {
+      service: JSON.parse(row.config) as ServiceConfig,
+      table: decodeSlotTable(JSON.parse(row.slots) as EncodedSlotTable),
+      domains: JSON.parse(row.domains) as DomainBinding[],
+    };
+  }
+
+  private existing(stack: string, name: string): { id: string; state: ServiceState } {
+    const id = `${stack}/${name}`;
+    const state = this.load(id);
+    if (!state) throw new WeirError("not_found", `no service ${id}`);
+    return { id, state };
+  }
+
+  private stored(id: string): StoredService | null {
+    const row = this.sql
+      .exec<{ config: string; slots: string; domains: string; config_version: number }>(
+        `SELECT config, slots, domains, config_version FROM services WHERE id = ?`,
+        id,
+      )
+      .toArray()[0];
+    if (!row) return null;
+    const service = JSON.parse(row.config) as ServiceConfig;
+    return {
+      service,
+      slots: Object.fromEntries(slotCounts(decodeSlotTable(JSON.parse(row.slots) as EncodedSlotTable))),
+      configVersion: row.config_version,
+      domains: JSON.parse(row.domains) as DomainBinding[],
+    };
+  }
+
+  /** Hostnames an origin must not point at. */
+  private served(): ServedHosts {
+    const domains = this.sql
+      .exec<{ host: string }>(`SELECT host FROM hostnames WHERE kind = 'domain'`)
+      .toArray()
+      .map((r) => r.host);
+    return {
+      baseDomain: this.env.BASE_DOMAIN,
+      adminHost: this.env.ADMIN_HOST || defaultAdminHost(this.env.BASE_DOMAIN),
+      domains,
+    };
+  }
+}
+
+interface HistoryRow extends Record<string, SqlStorageValue> {
+  id: number;
+  config_version: number;
+  at: string;
+  actor: string;
+  operation: string;
+  summary: string;
+  service: string;
+  before: string | null;
+  after: string | null;
+}
+

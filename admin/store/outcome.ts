@@ -1,0 +1,70 @@
+/**
+ * @module admin/store/outcome
+ * What a ConfigStore RPC call returns: a value or a refusal, and always the config version
+ * (the admin API's ETag). Errors travel as data because an exception crossing RPC loses its
+ * code; the admin app turns a refusal back into a WeirError.
+ */
+import type { ErrorCode } from "../../core/errors.ts";
+import type { ServiceConfig } from "../../core/model.ts";
+import type { DomainBinding } from "../../core/route-record.ts";
+
+export type Outcome<T> =
+  | { ok: true; value: T; configVersion: number }
+  | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> }; configVersion: number };
+
+/** `*`, or the config versions an `If-Match` header lists. */
+export type IfMatch = "*" | number[];
+
+export interface WriteContext {
+  /** token name; `root` for ADMIN_TOKEN */
+  actor: string;
+  ifMatch?: IfMatch;
+}
+
+/** A service as the admin API reads it: config, weights counted from the slot table. */
+export interface StoredService {
+  service: ServiceConfig;
+  /** slots held per version (bp), from the slot table */
+  slots: Record<string, number>;
+  /** the last config version that changed this service */
+  configVersion: number;
+  domains: DomainBinding[];
+}
+
+/** A service's state in history, without the slot table bytes. */
+export interface HistoryState {
+  service: ServiceConfig;
+  slots: Record<string, number>;
+  domains: DomainBinding[];
+}
+
+export interface HistoryEntry {
+  configVersion: number;
+  at: string;
+  actor: string;
+  operation: string;
+  summary: string;
+  service: string;
+  before: HistoryState | null;
+  after: HistoryState | null;
+}
+
+export interface ServiceChangeSummary {
+  service: string;
+  action: "create" | "update" | "delete";
+  changes: string[];
+}
+
+export interface ApplyResult {
+  stack: string;
+  dryRun: boolean;
+  /** false when the file matched the stored config: no new config version */
+  changed: boolean;
+  services: ServiceChangeSummary[];
+}
+
+export interface DomainView {
+  host: string;
+  service: string;
+  version?: string;
+}

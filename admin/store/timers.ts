@@ -1,0 +1,53 @@
+/**
+ * @module admin/store/timers
+ * Named timers on the Durable Object's single alarm. The outbox retries through the timer
+ * "outbox"; timed rollouts can add their own ("rollout:<stack>/<name>") and a handler,
+ * without touching the others. The alarm is always set to the earliest due timer.
+ */
+
+/** Runs a due timer; `name` is the full timer name, its prefix before ':' picks the handler. */
+export type TimerHandler = (name: string) => Promise<void>;
+
+export class Timers {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly storage: DurableObjectStorage,
+  ) {}
+
+  /** Sets (or moves) a timer and re-arms the alarm. */
+  async schedule(name: string, due: number): Promise<void> {
+    this.sql.exec(`INSERT INTO timers (name, due) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due = excluded.due`, name, due);
+    await this.arm();
+  }
+
+  async cancel(name: string): Promise<void> {
+    this.sql.exec(`DELETE FROM timers WHERE name = ?`, name);
+    await this.arm();
+  }
+
+  /** Timers due at `now`, earliest first; they are removed (a handler reschedules if needed). */
+  takeDue(now: number): string[] {
+    const names = this.sql
+      .exec<{ name: string }>(`SELECT name FROM timers WHERE due <= ? ORDER BY due, name`, now)
+      .toArray()
+      .map((r) => r.name);
+    for (const name of names) this.sql.exec(`DELETE FROM timers WHERE name = ?`, name);
+    return names;
+  }
+
+  /** Points the alarm at the earliest timer, or clears it when none is left. */
+  async arm(): Promise<void> {
+    const row = this.sql.exec<{ due: number | null }>(`SELECT MIN(due) AS due FROM timers`).one();
+    if (row.due === null) await this.storage.deleteAlarm();
+    else await this.storage.setAlarm(row.due);
+  }
+
+  /** Runs every due timer with its handler, then re-arms. */
+  async run(handlers: Readonly<Record<string, TimerHandler>>, now = Date.now()): Promise<void> {
+    for (const name of this.takeDue(now)) {
+      const handler = handlers[name.split(":")[0]];
+      if (handler) await handler(name);
+    }
+    await this.arm();
+  }
+}
