@@ -1,13 +1,82 @@
 /**
  * @module admin/app
- * The admin API on ADMIN_HOST. Placeholder until the control-plane issue lands: every
- * request gets a 404 JSON error.
+ * The admin API on ADMIN_HOST (DESIGN §8): a Hono app whose routes are declared with the
+ * same zod schemas that validate them, so `GET /v1/openapi.json` describes exactly what is
+ * served. Order of the middleware: auth (fail closed) → ETag → 1 MiB body limit → route.
+ * Every error leaves through `onError` as `{"error":{"code","message"}}`.
  */
-import { errorResponse, WeirError } from "../core/errors.ts";
-import type { Env } from "../worker/env.ts";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
+import { authenticate } from "./auth.ts";
+import { store, type AdminEnv } from "./context.ts";
+import { etagOf } from "./etag.ts";
+import { registerDomainRoutes } from "./routes/domains.ts";
+import { registerHistoryRoutes } from "./routes/history.ts";
+import { registerServiceRoutes } from "./routes/services.ts";
+import { registerStackRoutes } from "./routes/stacks.ts";
+import { validationError } from "./validation.ts";
 
-export const adminApp = {
-  fetch(_request: Request, _env: Env, _ctx: ExecutionContext): Response {
-    return errorResponse(new WeirError("not_found", "the admin API is not available yet"));
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Maps anything thrown to the one error type; unexpected errors are logged and become 500. */
+function toWeirError(error: unknown): WeirError {
+  if (isWeirError(error)) return error;
+  if (error instanceof HTTPException) {
+    if (error.status === 413) return new WeirError("payload_too_large", "request body is larger than 1 MiB");
+    if (error.status === 415) return new WeirError("bad_request", "unsupported Content-Type: send application/json");
+    if (error.status < 500) return new WeirError("bad_request", error.message || "bad request");
+  }
+  console.error("admin API error:", error);
+  return new WeirError("internal", "internal error");
+}
+
+export const adminApp = new OpenAPIHono<AdminEnv>({
+  defaultHook: (result) => {
+    if (!result.success) throw validationError(result.error, result.target);
   },
-};
+});
+
+adminApp.use("*", async (c, next) => {
+  c.set("actor", await authenticate(c.req.header("authorization"), c.env.ADMIN_TOKEN));
+  await next();
+});
+
+// ETag = config version on every authenticated response (errors included).
+adminApp.use("*", async (c, next) => {
+  await next();
+  const version = c.get("configVersion") ?? (await store(c).configVersion());
+  c.res.headers.set("etag", etagOf(version));
+});
+
+adminApp.use(
+  "*",
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new WeirError("payload_too_large", "request body is larger than 1 MiB");
+    },
+  }),
+);
+
+registerServiceRoutes(adminApp);
+registerStackRoutes(adminApp);
+registerHistoryRoutes(adminApp);
+registerDomainRoutes(adminApp);
+
+adminApp.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+adminApp.doc("/v1/openapi.json", {
+  openapi: "3.0.0",
+  info: { title: "Weir admin API", version: "1", description: "Staged releases at the edge (DESIGN §8)." },
+  security: [{ bearer: [] }],
+});
+
+adminApp.notFound((c) => errorResponse(new WeirError("not_found", `no admin route ${c.req.method} ${new URL(c.req.url).pathname}`)));
+
+adminApp.onError((error, c) => {
+  const e = toWeirError(error);
+  const res = errorResponse(e);
+  if (e.code === "unauthorized") res.headers.set("www-authenticate", 'Bearer realm="weir"');
+  return res;
+});

@@ -1,0 +1,51 @@
+/**
+ * @module admin/context
+ * What every admin route handler shares: the Hono env type, the store handle, the write
+ * context (actor, If-Match) and `settle`, which records the config version for the ETag and
+ * turns a store refusal into the one error type.
+ */
+import type { Context } from "hono";
+import { WeirError } from "../core/errors.ts";
+import type { Env } from "../worker/env.ts";
+import { parseIfMatch } from "./etag.ts";
+import { configStore, type StoreClient } from "./store/client.ts";
+import type { Outcome, WriteContext } from "./store/outcome.ts";
+import { endpointStyle, type EndpointStyle } from "./views.ts";
+
+export interface AdminEnv {
+  Bindings: Env;
+  Variables: { actor: string; configVersion: number | undefined };
+}
+
+export type AdminContext = Context<AdminEnv>;
+
+export function store(c: AdminContext): StoreClient {
+  return configStore(c.env);
+}
+
+export function writeContext(c: AdminContext): WriteContext {
+  const ifMatch = parseIfMatch(c.req.header("if-match"));
+  return ifMatch === undefined ? { actor: c.get("actor") } : { actor: c.get("actor"), ifMatch };
+}
+
+export function style(c: AdminContext): EndpointStyle {
+  return endpointStyle(c.req.url, c.env.BASE_DOMAIN);
+}
+
+/** The outcome's value; a refusal becomes a thrown WeirError (mapped by the app's onError). */
+export function settle<T>(c: AdminContext, outcome: Outcome<T>): T {
+  c.set("configVersion", outcome.configVersion);
+  if (!outcome.ok) {
+    const { code, message, details } = outcome.error;
+    throw new WeirError(code, message, details === undefined ? undefined : { details });
+  }
+  return outcome.value;
+}
+
+/** Body fields of timed rollouts, which a later release adds (issue 6). */
+export function refuseTimedRollout(body: { duration?: string; interval?: string; pause?: boolean }): void {
+  const used = (["duration", "interval", "pause"] as const).filter((k) => body[k] !== undefined);
+  if (used.length > 0) {
+    throw new WeirError("invalid", `timed rollouts are not available yet (${used.join(", ")}); change weights without them`);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * @module admin/routes/domains
+ * Custom domains (weir domain add|ls|rm): a hostname bound to a service or one version.
+ */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { settle, store, writeContext, type AdminEnv } from "../context.ts";
+import { commonErrors, conflict, Domain, DomainBody, DomainList, DomainParams, jsonBody, jsonResponse, notFound, writeErrors } from "../schemas.ts";
+
+const tags = ["domains"];
+const security = [{ bearer: [] }];
+
+export function registerDomainRoutes(app: OpenAPIHono<AdminEnv>): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/domains",
+      tags,
+      security,
+      summary: "Bind a custom domain to `stack/name` or `stack/name:version`",
+      request: { body: jsonBody(DomainBody) },
+      responses: { 201: jsonResponse(Domain, "The binding"), ...writeErrors, ...conflict },
+    }),
+    async (c) => {
+      const { host, target } = c.req.valid("json");
+      return c.json(settle(c, await store(c).addDomain(writeContext(c), host, target)), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/domains",
+      tags,
+      security,
+      summary: "List custom domains",
+      responses: { 200: jsonResponse(DomainList, "Every binding, by host"), ...commonErrors },
+    }),
+    async (c) => {
+      const outcome = await store(c).listDomains();
+      return c.json({ configVersion: outcome.configVersion, domains: settle(c, outcome) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/domains/{host}",
+      tags,
+      security,
+      summary: "Unbind a custom domain",
+      request: { params: DomainParams },
+      responses: { 200: jsonResponse(Domain, "The removed binding"), ...writeErrors, ...notFound },
+    }),
+    async (c) => {
+      const { host } = c.req.valid("param");
+      return c.json(settle(c, await store(c).removeDomain(writeContext(c), host)), 200);
+    },
+  );
+}

@@ -1,0 +1,195 @@
+/**
+ * @module admin/routes/services
+ * Services and revisions (DESIGN §8): run, ps, inspect, stage, weights, promote, rm,
+ * rollback. Weights arrive in percent and go to the store in basis points.
+ */
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { percentToBp } from "../../core/weights.ts";
+import { refuseTimedRollout, settle, store, style, writeContext, type AdminEnv } from "../context.ts";
+import {
+  commonErrors,
+  conflict,
+  CreateServiceBody,
+  jsonBody,
+  jsonResponse,
+  notFound,
+  PromoteBody,
+  RemovedService,
+  RevisionParams,
+  RollbackBody,
+  ServiceList,
+  ServiceParams,
+  ServicesQuery,
+  ServiceView,
+  StageRevisionBody,
+  WeightsBody,
+  writeErrors,
+} from "../schemas.ts";
+import { serviceView } from "../views.ts";
+
+const tags = ["services"];
+const security = [{ bearer: [] }];
+
+export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/services",
+      tags,
+      security,
+      summary: "Create a service with its primary revision (weir run)",
+      request: { body: jsonBody(CreateServiceBody) },
+      responses: { 201: jsonResponse(ServiceView, "The new service"), ...writeErrors, ...conflict },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const stored = settle(c, await store(c).createService(writeContext(c), body));
+      return c.json(serviceView(stored, style(c)), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/services",
+      tags,
+      security,
+      summary: "List services (weir ps)",
+      request: { query: ServicesQuery },
+      responses: { 200: jsonResponse(ServiceList, "Every service, weights from the slot tables"), ...commonErrors },
+    }),
+    async (c) => {
+      const { stack } = c.req.valid("query");
+      const outcome = await store(c).listServices(stack);
+      const services = settle(c, outcome).map((s) => serviceView(s, style(c)));
+      return c.json({ configVersion: outcome.configVersion, services }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/services/{stack}/{name}",
+      tags,
+      security,
+      summary: "One service (weir inspect)",
+      request: { params: ServiceParams },
+      responses: { 200: jsonResponse(ServiceView, "The service"), ...commonErrors, ...notFound },
+    }),
+    async (c) => {
+      const { stack, name } = c.req.valid("param");
+      return c.json(serviceView(settle(c, await store(c).getService(stack, name)), style(c)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/services/{stack}/{name}/revisions",
+      tags,
+      security,
+      summary: "Stage a revision (weir stage); weight defaults to 0",
+      request: { params: ServiceParams, body: jsonBody(StageRevisionBody) },
+      responses: { 201: jsonResponse(ServiceView, "The service with the staged revision"), ...writeErrors, ...notFound, ...conflict },
+    }),
+    async (c) => {
+      const { stack, name } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const input = { version: body.version, origins: body.origins, weight: percentToBp(body.weight) };
+      const stored = settle(c, await store(c).stageRevision(writeContext(c), stack, name, input));
+      return c.json(serviceView(stored, style(c)), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/v1/services/{stack}/{name}/weights",
+      tags,
+      security,
+      summary: "Set the weights of one or more staged revisions atomically (weir weight)",
+      request: { params: ServiceParams, body: jsonBody(WeightsBody) },
+      responses: { 200: jsonResponse(ServiceView, "The service with its new weights"), ...writeErrors, ...notFound },
+    }),
+    async (c) => {
+      const { stack, name } = c.req.valid("param");
+      const body = c.req.valid("json");
+      refuseTimedRollout(body);
+      const weights = Object.fromEntries(Object.entries(body.weights).map(([v, p]) => [v, percentToBp(p)]));
+      const stored = settle(c, await store(c).setWeights(writeContext(c), stack, name, weights));
+      return c.json(serviceView(stored, style(c)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/services/{stack}/{name}/promote",
+      tags,
+      security,
+      summary: "Make a staged revision the primary (weir promote)",
+      request: { params: ServiceParams, body: jsonBody(PromoteBody) },
+      responses: { 200: jsonResponse(ServiceView, "The service after promotion"), ...writeErrors, ...notFound },
+    }),
+    async (c) => {
+      const { stack, name } = c.req.valid("param");
+      const body = c.req.valid("json");
+      refuseTimedRollout(body);
+      const stored = settle(c, await store(c).promote(writeContext(c), stack, name, body.version));
+      return c.json(serviceView(stored, style(c)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/services/{stack}/{name}",
+      tags,
+      security,
+      summary: "Remove a service (weir rm S/N)",
+      request: { params: ServiceParams },
+      responses: { 200: jsonResponse(RemovedService, "The service is gone"), ...writeErrors, ...notFound },
+    }),
+    async (c) => {
+      const { stack, name } = c.req.valid("param");
+      const outcome = await store(c).removeService(writeContext(c), stack, name);
+      const { service } = settle(c, outcome);
+      return c.json({ service, removed: true as const, configVersion: outcome.configVersion }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/services/{stack}/{name}/revisions/{version}",
+      tags,
+      security,
+      summary: "Remove a staged revision; its weight returns to the primary (weir rm S/N:V)",
+      request: { params: RevisionParams },
+      responses: { 200: jsonResponse(ServiceView, "The service without the revision"), ...writeErrors, ...notFound },
+    }),
+    async (c) => {
+      const { stack, name, version } = c.req.valid("param");
+      const stored = settle(c, await store(c).removeRevision(writeContext(c), stack, name, version));
+      return c.json(serviceView(stored, style(c)), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/services/{stack}/{name}/rollback",
+      tags,
+      security,
+      summary: "Restore a service, slot table included, as before its last change or at config version `to`",
+      request: { params: ServiceParams, body: { required: false, content: { "application/json": { schema: RollbackBody } } } },
+      responses: { 200: jsonResponse(ServiceView, "The restored service"), ...writeErrors, ...notFound, ...conflict },
+    }),
+    async (c) => {
+      const { stack, name } = c.req.valid("param");
+      const body = c.req.valid("json") as { to?: number };
+      const stored = settle(c, await store(c).rollback(writeContext(c), stack, name, body.to));
+      return c.json(serviceView(stored, style(c)), 200);
+    },
+  );
+}

@@ -1,0 +1,33 @@
+/**
+ * @module admin/validation
+ * Turns a zod failure into the admin API's error (DESIGN §8): 400 when a body or parameter
+ * does not parse or has the wrong shape or type, 422 when well-formed values break a rule.
+ */
+import type { z } from "zod";
+import { WeirError } from "../core/errors.ts";
+
+/** Issue codes that mean "malformed", as opposed to "a value breaks a rule". */
+const MALFORMED = new Set(["invalid_type", "unrecognized_keys", "invalid_union"]);
+
+function describe(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((i) => {
+      const path = i.path.map(String).join(".");
+      return path ? `${path}: ${i.message}` : i.message;
+    })
+    .join("; ");
+}
+
+/** `target` is where the value came from: a path, query or header value is never a 422. */
+export function validationError(error: z.ZodError, target: string): WeirError {
+  const where = target === "json" ? "body" : target === "param" ? "path" : target;
+  const malformed = target !== "json" || error.issues.some((i) => MALFORMED.has(i.code));
+  return new WeirError(malformed ? "bad_request" : "invalid", `invalid ${where}: ${describe(error.issues)}`);
+}
+
+/** Parses `value` with `schema` or throws the matching WeirError. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, target: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error, target);
+  return result.data;
+}
