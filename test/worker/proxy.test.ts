@@ -1,0 +1,126 @@
+// Proxy rules of DESIGN §5 against real origins: what the origin receives (method, path,
+// query, body, X-Forwarded-*, Via, no hop-by-hop headers) and what the client gets back
+// (no hop-by-hop headers, no Content-Encoding it did not accept, redirects untouched).
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { call, origin, resetRoutes, seed } from "./helpers.ts";
+
+interface Echo {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  bodyLength: number;
+  bodySha256: string;
+}
+
+async function sha256Hex(data: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(data));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function echo(url: string, init: RequestInit = {}): Promise<Echo> {
+  const response = await call(url, init);
+  expect(response.status).toBe(200);
+  return response.json();
+}
+
+beforeEach(resetRoutes);
+beforeAll(async () => {
+  await seed({ stack: "proxy", name: "echo", origins: [origin("echo")] });
+  await seed({ stack: "proxy", name: "prefixed", origins: [origin("echo", "/base/")] });
+  await seed({ stack: "proxy", name: "lab", origins: [origin("lab")] });
+});
+
+describe("what the origin receives", () => {
+  it("the method, path, query and body", async () => {
+    for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]) {
+      const body = method === "GET" ? undefined : `payload of ${method} ✓`;
+      const got = await echo("http://echo.proxy.weir.localhost/a/b%20c/?x=1&y=%2F&x=2", { method, body });
+      expect(got.method).toBe(method);
+      expect(got.path).toBe("/a/b%20c/");
+      expect(got.query).toBe("?x=1&y=%2F&x=2");
+      expect(got.bodySha256).toBe(await sha256Hex(body ?? ""));
+    }
+    const head = await call("http://echo.proxy.weir.localhost/h", { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+  });
+
+  it("prefixes the path with the origin URL's own path", async () => {
+    expect((await echo("http://prefixed.proxy.weir.localhost/a?q=1")).path).toBe("/base/a");
+    expect((await echo("http://prefixed.proxy.weir.localhost/")).path).toBe("/base/");
+  });
+
+  it("X-Forwarded-For, -Proto, -Host and a Via entry", async () => {
+    const got = await echo("https://echo.proxy.weir.localhost:8443/", {
+      headers: { "cf-connecting-ip": "203.0.113.9", "x-forwarded-for": "198.51.100.1", via: "1.1 cdn" },
+    });
+    expect(got.headers["x-forwarded-for"]).toBe("198.51.100.1, 203.0.113.9");
+    expect(got.headers["x-forwarded-proto"]).toBe("https");
+    expect(got.headers["x-forwarded-host"]).toBe("echo.proxy.weir.localhost:8443");
+    expect(got.headers.via).toBe("1.1 cdn, 1.1 weir");
+    const plain = await echo("http://echo.proxy.weir.localhost/", { headers: { "cf-connecting-ip": "203.0.113.9" } });
+    expect(plain.headers["x-forwarded-for"]).toBe("203.0.113.9");
+    expect(plain.headers["x-forwarded-proto"]).toBe("http");
+    expect(plain.headers.host).toBe(`127.0.0.1:${new URL(origin("echo")).port}`);
+  });
+
+  it("no hop-by-hop headers, including those a Connection header names", async () => {
+    const got = await echo("http://echo.proxy.weir.localhost/", {
+      headers: {
+        connection: "keep-alive, X-Secret-Hop",
+        "x-secret-hop": "1",
+        "keep-alive": "timeout=5",
+        "proxy-authorization": "Basic c2VjcmV0",
+        "proxy-connection": "keep-alive",
+        te: "trailers",
+        trailer: "x-t",
+        "x-end-to-end": "kept",
+      },
+    });
+    for (const name of ["connection", "x-secret-hop", "keep-alive", "proxy-authorization", "proxy-connection", "te", "trailer"]) {
+      expect(got.headers).not.toHaveProperty(name);
+    }
+    expect(got.headers["x-end-to-end"]).toBe("kept");
+  });
+});
+
+describe("what the client gets back", () => {
+  it("no hop-by-hop response headers", async () => {
+    const response = await call("http://lab.proxy.weir.localhost/hop");
+    expect(await response.text()).toBe("hop");
+    for (const name of ["connection", "x-secret-hop", "keep-alive", "proxy-authenticate", "proxy-connection", "transfer-encoding"]) {
+      expect(response.headers.has(name)).toBe(false);
+    }
+    expect(response.headers.get("x-kept")).toBe("yes");
+  });
+
+  it("redirects passed back untouched, not followed", async () => {
+    const response = await call("http://lab.proxy.weir.localhost/redirect");
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("/elsewhere?from=redirect");
+    expect(response.headers.get("set-cookie")).toContain("r=1; Path=/");
+    expect(await response.text()).toBe("moved");
+  });
+
+  it("never a Content-Encoding the client did not accept", async () => {
+    // The gzip origin compresses whatever the request says.
+    for (const acceptEncoding of [undefined, "identity", "br", "gzip;q=0, br", "deflate"]) {
+      const headers: Record<string, string> = acceptEncoding === undefined ? {} : { "accept-encoding": acceptEncoding };
+      const response = await call("http://lab.proxy.weir.localhost/gzip", { headers });
+      expect(response.headers.has("content-encoding"), String(acceptEncoding)).toBe(false);
+      expect(await response.text()).toBe("Hello gzip");
+    }
+    // A gzip-only client keeps the coding (workerd encodes the decoded body again on the wire).
+    const gzipOnly = await call("http://lab.proxy.weir.localhost/gzip", { headers: { "accept-encoding": "gzip" } });
+    expect(gzipOnly.headers.get("content-encoding")).toBe("gzip");
+    expect(await gzipOnly.text()).toBe("Hello gzip");
+    // A browser-like client gets the origin's bytes as they are.
+    const browser = await call("http://lab.proxy.weir.localhost/gzip", { headers: { "accept-encoding": "gzip, deflate, br, zstd" } });
+    expect(browser.headers.get("content-encoding")).toBe("gzip");
+    const raw = new Uint8Array(await browser.arrayBuffer());
+    expect([raw[0], raw[1]]).toEqual([0x1f, 0x8b]);
+    const inflated = await new Response(new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
+    expect(inflated).toBe("Hello gzip");
+  });
+});
