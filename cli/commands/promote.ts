@@ -1,0 +1,27 @@
+/**
+ * @module cli/commands/promote
+ * `weir promote S/N:V [--duration D]`: make a staged revision the primary.
+ */
+import type { Command } from "commander";
+import { clientFor, examples, outputOption, printJson, versionNote, type CliContext } from "../context.ts";
+import { checkDuration, parseRevisionRef } from "../refs.ts";
+import { weightsLine } from "../summary.ts";
+
+export function registerPromote(program: Command, ctx: CliContext): void {
+  program
+    .command("promote")
+    .description("make a staged revision the primary; the old primary leaves routing (rollback restores it)")
+    .argument("<stack/name:version>", "the staged revision to promote")
+    .option("--duration <duration>", "ramp to 100% over this long first, e.g. 10m")
+    .addOption(outputOption(["text", "json"], "text"))
+    .addHelpText("after", examples("weir promote test/svc:v3", "weir promote test/svc:v3 --duration 30m"))
+    .action(async (ref: string, opts: { duration?: string; output: string }, cmd: Command) => {
+      const { stack, name, version } = parseRevisionRef(ref);
+      const body = { version, ...(opts.duration !== undefined ? { duration: checkDuration(opts.duration) } : {}) };
+      const res = await clientFor(cmd, ctx).send("POST", `/v1/services/${stack}/${name}/promote`, { body });
+      if (opts.output === "json") return printJson(ctx, res.json);
+      const weights = weightsLine(res.json);
+      const verb = opts.duration ? "promoting" : "promoted";
+      ctx.stdout(`${verb} ${ref}${weights ? `: ${weights}` : ""}${versionNote(res.configVersion)}\n`);
+    });
+}

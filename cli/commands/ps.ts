@@ -1,0 +1,80 @@
+/**
+ * @module cli/commands/ps
+ * `weir ps [-a] [-o table|json]`: every service and staged revision (DESIGN §1).
+ */
+import type { Command } from "commander";
+import { percentToBp, formatPercent } from "../../core/weights.ts";
+import type { ServiceList, ServiceView } from "../../core/views.ts";
+import { clientFor, examples, outputOption, printJson, type CliContext } from "../context.ts";
+import { relativeTime } from "../relative-time.ts";
+import { renderTable } from "../table.ts";
+
+export const PS_HEADERS = ["NAME", "ORIGIN", "CREATED", "SCALE", "WEIGHT", "STATE", "ENDPOINT", "DETAIL"] as const;
+
+/** A row for each service and, below it, one for each staged revision `stack/svc:ver`. */
+export function psRows(list: ServiceList, options: { all: boolean; now: Date }): string[][] {
+  const rows: string[][] = [];
+  for (const s of list.services) {
+    rows.push([
+      s.id,
+      s.origins[0] ?? "",
+      relativeTime(new Date(s.createdAt), options.now),
+      String(s.origins.length),
+      formatPercent(percentToBp(s.weight)),
+      s.state,
+      s.endpoint,
+      serviceDetail(s, options.all),
+    ]);
+    for (const r of s.revisions) {
+      const domains = s.domains.filter((d) => d.version === r.version).map((d) => d.host);
+      const detail = options.all ? [...extraOrigins(r.origins), ...domainItems(domains)] : domainItems(domains);
+      rows.push([
+        `${s.id}:${r.version}`,
+        r.origins[0] ?? "",
+        relativeTime(new Date(r.createdAt), options.now),
+        String(r.origins.length),
+        formatPercent(percentToBp(r.weight)),
+        r.state,
+        r.endpoint,
+        detail.join(" "),
+      ]);
+    }
+  }
+  return rows;
+}
+
+function serviceDetail(s: ServiceView, all: boolean): string {
+  const domains = domainItems(s.domains.filter((d) => d.version === undefined).map((d) => d.host));
+  if (!all) return domains.join(" ");
+  return [
+    `version=${s.version}`,
+    `affinity=${s.affinity}`,
+    `config=${s.configVersion}`,
+    ...(s.revisionHeader ? [] : ["revision-header=off"]),
+    ...extraOrigins(s.origins),
+    ...domains,
+  ].join(" ");
+}
+
+function extraOrigins(origins: readonly string[]): string[] {
+  return origins.slice(1).map((o) => `+${o}`);
+}
+
+function domainItems(hosts: readonly string[]): string[] {
+  return hosts.length ? [`domains=${hosts.join(",")}`] : [];
+}
+
+export function registerPs(program: Command, ctx: CliContext): void {
+  program
+    .command("ps")
+    .description("list services and their staged revisions")
+    .option("-a, --all", "show more detail: primary version, affinity, config version, extra origins")
+    .addOption(outputOption(["table", "json"], "table"))
+    .addHelpText("after", examples("weir ps", "weir ps -a", "weir ps -o json"))
+    .action(async (opts: { all?: boolean; output: string }, cmd: Command) => {
+      const res = await clientFor(cmd, ctx).send("GET", "/v1/services");
+      const list = res.json as ServiceList;
+      if (opts.output === "json") return printJson(ctx, list);
+      ctx.stdout(renderTable(PS_HEADERS, psRows(list, { all: Boolean(opts.all), now: ctx.now() })));
+    });
+}

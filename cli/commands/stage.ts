@@ -1,0 +1,29 @@
+/**
+ * @module cli/commands/stage
+ * `weir stage --origin URL... [--weight P%] S/N:V`: add a staged revision.
+ */
+import type { Command } from "commander";
+import { clientFor, examples, outputOption, printJson, versionNote, type CliContext } from "../context.ts";
+import { parsePercent, parseRevisionRef } from "../refs.ts";
+import { weightsLine } from "../summary.ts";
+
+export function registerStage(program: Command, ctx: CliContext): void {
+  program
+    .command("stage")
+    .description("stage a new revision of a service, at 0% unless --weight says otherwise")
+    .argument("<stack/name:version>", "the revision to stage")
+    .requiredOption("--origin <url...>", "origin URLs of the revision (repeat or list several)")
+    .option("--weight <percent>", "initial weight, e.g. 10%", "0")
+    .addOption(outputOption(["text", "json"], "text"))
+    .addHelpText("after", examples("weir stage --origin http://127.0.0.1:9003 test/svc:v3", "weir stage --origin https://v4.example.net --weight 5% shop/api:v4"))
+    .action(async (ref: string, opts: { origin: string[]; weight: string; output: string }, cmd: Command) => {
+      const { stack, name, version } = parseRevisionRef(ref);
+      const weight = parsePercent(opts.weight);
+      const res = await clientFor(cmd, ctx).send("POST", `/v1/services/${stack}/${name}/revisions`, {
+        body: { version, origins: opts.origin, weight },
+      });
+      if (opts.output === "json") return printJson(ctx, res.json);
+      const weights = weightsLine(res.json);
+      ctx.stdout(`staged ${ref}${weights ? `: ${weights}` : ""}${versionNote(res.configVersion)}\n`);
+    });
+}

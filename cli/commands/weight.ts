@@ -1,0 +1,58 @@
+/**
+ * @module cli/commands/weight
+ * `weir weight S/N:V=P%... [--duration D] [--pause]`: set staged revisions' weights in one
+ * change; the primary gets the rest.
+ */
+import type { Command } from "commander";
+import { WeirError } from "../../core/errors.ts";
+import { clientFor, examples, outputOption, printJson, versionNote, type CliContext } from "../context.ts";
+import { checkDuration, parseWeightAssignment } from "../refs.ts";
+import { weightsLine } from "../summary.ts";
+
+interface WeightOptions {
+  duration?: string;
+  pause?: boolean;
+  output: string;
+}
+
+/** The request body of `PUT …/weights`; every assignment must name the same service. */
+export function weightsBody(assignments: readonly string[], opts: Pick<WeightOptions, "duration" | "pause">) {
+  const parsed = assignments.map(parseWeightAssignment);
+  const { stack, name } = parsed[0];
+  const other = parsed.find((a) => a.stack !== stack || a.name !== name);
+  if (other) {
+    throw new WeirError("bad_request", `one weight change covers one service: ${stack}/${name} and ${other.stack}/${other.name} given`);
+  }
+  const weights: Record<string, number> = {};
+  for (const a of parsed) {
+    if (a.version in weights) throw new WeirError("bad_request", `${stack}/${name}:${a.version} is given twice`);
+    weights[a.version] = a.percent;
+  }
+  return {
+    stack,
+    name,
+    body: {
+      weights,
+      ...(opts.duration !== undefined ? { duration: checkDuration(opts.duration) } : {}),
+      ...(opts.pause ? { pause: true } : {}),
+    },
+  };
+}
+
+export function registerWeight(program: Command, ctx: CliContext): void {
+  program
+    .command("weight")
+    .description("set the weights of staged revisions of one service; the primary gets the remainder")
+    .argument("<stack/name:version=percent...>", "one or more staged revisions and their weights")
+    .option("--duration <duration>", "ramp to the weights over this long, e.g. 10m")
+    .option("--pause", "start the ramp paused")
+    .addOption(outputOption(["text", "json"], "text"))
+    .addHelpText("after", examples("weir weight test/svc:v3=50%", "weir weight shop/api:v4=10% shop/api:v5=0.5%", "weir weight test/svc:v3=100% --duration 10m"))
+    .action(async (assignments: string[], opts: WeightOptions, cmd: Command) => {
+      const { stack, name, body } = weightsBody(assignments, opts);
+      const res = await clientFor(cmd, ctx).send("PUT", `/v1/services/${stack}/${name}/weights`, { body });
+      if (opts.output === "json") return printJson(ctx, res.json);
+      const weights = weightsLine(res.json);
+      ctx.stdout(`${stack}/${name}${weights ? `: ${weights}` : " weights set"}${versionNote(res.configVersion)}\n`);
+    });
+}
