@@ -1,0 +1,144 @@
+/**
+ * @module worker/stats-recorder
+ * Per-isolate counting of what the data plane serves (issue 6). A request adds to
+ * in-memory counters (a few map lookups and increments, no I/O, no allocation once its
+ * service, time bucket and revision have been seen); the counts leave in one batch per
+ * service, off the request path through `ctx.waitUntil`, at most once per flush interval.
+ * A burst followed by silence is still flushed: the first count after a flush arms one
+ * delayed flush for the end of the interval.
+ */
+import { bucketStart, countRequest, emptyCounters, mergeCounters, type RevisionCounters, type StatsBatch } from "../core/edge-stats.ts";
+
+/** Where a service's batch goes (the stats store); a rejection keeps the counts for the next flush. */
+export type StatsSink = (batch: StatsBatch) => Promise<void>;
+
+export interface WaitUntil {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface StatsRecorderOptions {
+  /** clock in ms (tests) */
+  now?: () => number;
+  /** service × bucket × revision entries kept at most; past it new counts are dropped */
+  maxEntries?: number;
+  /** resolves after `ms` (tests) */
+  wait?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_FLUSH_MS = 5_000;
+const DEFAULT_MAX_ENTRIES = 10_000;
+
+type Pending = Map<string, Map<number, Map<string, RevisionCounters>>>;
+
+export class StatsRecorder {
+  private pending: Pending = new Map();
+  private entries = 0;
+  private lastFlush = Number.NEGATIVE_INFINITY;
+  /** when the armed delayed flush is due; null when none is armed */
+  private armedFor: number | null = null;
+  /** counts dropped because `maxEntries` was reached (exposed for tests and logs) */
+  dropped = 0;
+  private readonly now: () => number;
+  private readonly maxEntries: number;
+  private readonly wait: (ms: number) => Promise<void>;
+
+  constructor(options: StatsRecorderOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.wait = options.wait ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** Counts one request of `service` served by `version`: the origin's status, or "origin_error". */
+  record(service: string, version: string, status: number | "origin_error", latencyMs: number): void {
+    const start = bucketStart(this.now());
+    let counters = this.pending.get(service)?.get(start)?.get(version);
+    if (!counters) {
+      if (this.entries >= this.maxEntries) {
+        this.dropped++;
+        return;
+      }
+      counters = this.series(service, start, version);
+    }
+    countRequest(counters, status, latencyMs);
+  }
+
+  /** Creates the counters of a new series. */
+  private series(service: string, start: number, version: string, counters = emptyCounters()): RevisionCounters {
+    let buckets = this.pending.get(service);
+    if (!buckets) this.pending.set(service, (buckets = new Map()));
+    let revisions = buckets.get(start);
+    if (!revisions) buckets.set(start, (revisions = new Map()));
+    revisions.set(version, counters);
+    this.entries++;
+    return counters;
+  }
+
+  /** True when counts wait to be flushed. */
+  hasPending(): boolean {
+    return this.entries > 0;
+  }
+
+  /**
+   * Call after `record`: flushes now when the last flush is at least `flushMs` old, else
+   * makes sure one delayed flush is armed for when it will be. Never awaits.
+   */
+  maybeFlush(ctx: WaitUntil, sink: StatsSink, flushMs: number): void {
+    if (!this.hasPending()) return;
+    const now = this.now();
+    const due = this.lastFlush + flushMs;
+    // An armed flush whose request context died never runs; a stale one is forgotten.
+    if (this.armedFor !== null && now < this.armedFor + flushMs) return;
+    if (now >= due) {
+      this.armedFor = null;
+      ctx.waitUntil(this.flush(sink));
+      return;
+    }
+    this.armedFor = due;
+    ctx.waitUntil(
+      this.wait(due - now).then(() => {
+        this.armedFor = null;
+        return this.flush(sink);
+      }),
+    );
+  }
+
+  /** Sends every pending count, one batch per service. A failed batch goes back into pending. */
+  async flush(sink: StatsSink): Promise<void> {
+    this.lastFlush = this.now();
+    const batches = this.take();
+    await Promise.all(
+      batches.map(async (batch) => {
+        try {
+          await sink(batch);
+        } catch (error) {
+          console.warn(`stats flush for ${batch.service} failed, keeping its counts:`, String(error));
+          this.putBack(batch);
+        }
+      }),
+    );
+  }
+
+  /** Removes and returns the pending counts as batches. */
+  take(): StatsBatch[] {
+    const out: StatsBatch[] = [];
+    for (const [service, buckets] of this.pending) {
+      const batch: StatsBatch = { service, buckets: [] };
+      for (const [start, revisions] of buckets) batch.buckets.push({ start, revisions: Object.fromEntries(revisions) });
+      out.push(batch);
+    }
+    this.pending = new Map();
+    this.entries = 0;
+    return out;
+  }
+
+  private putBack(batch: StatsBatch): void {
+    for (const bucket of batch.buckets) {
+      for (const [version, counters] of Object.entries(bucket.revisions)) {
+        const existing = this.pending.get(batch.service)?.get(bucket.start)?.get(version);
+        if (existing) mergeCounters(existing, counters);
+        else if (this.entries < this.maxEntries) this.series(batch.service, bucket.start, version, counters);
+        else this.dropped += counters.requests;
+      }
+    }
+  }
+}
