@@ -82,12 +82,8 @@ const echo: Handler = async (req, res) => {
   );
 };
 
-/** Deterministic bytes (byte i = i mod 251) so both sides can hash them without storing them. */
-function patternChunk(offset: number, length: number): Uint8Array {
-  const chunk = new Uint8Array(length);
-  for (let i = 0; i < length; i++) chunk[i] = (offset + i) % 251;
-  return chunk;
-}
+/** 1 MiB of byte i = i mod 256: a download is this chunk repeated, so both sides can hash it. */
+const PATTERN_MIB = Uint8Array.from({ length: 1 << 20 }, (_, i) => i & 255);
 
 function labHandler(held: Map<string, ServerResponse>): Handler {
   return async (req, res) => {
@@ -101,7 +97,7 @@ function labHandler(held: Map<string, ServerResponse>): Handler {
         res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(total) });
         const CHUNK = 1 << 20;
         for (let sent = 0; sent < total; sent += CHUNK) {
-          const ok = res.write(patternChunk(sent, Math.min(CHUNK, total - sent)));
+          const ok = res.write(PATTERN_MIB.subarray(0, Math.min(CHUNK, total - sent)));
           if (!ok) await new Promise((r) => res.once("drain", r));
         }
         res.end();
