@@ -5,7 +5,7 @@
  * served. Order of the middleware: auth (fail closed) → ETag → 1 MiB body limit → route.
  * Every error leaves through `onError` as `{"error":{"code","message"}}`.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
@@ -16,6 +16,7 @@ import { registerDomainRoutes } from "./routes/domains.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerServiceRoutes } from "./routes/services.ts";
 import { registerStackRoutes } from "./routes/stacks.ts";
+import { commonErrors } from "./schemas.ts";
 import { validationError } from "./validation.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -66,11 +67,26 @@ registerHistoryRoutes(adminApp);
 registerDomainRoutes(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-adminApp.doc("/v1/openapi.json", {
-  openapi: "3.0.0",
-  info: { title: "Weir admin API", version: "1", description: "Staged releases at the edge (DESIGN §8)." },
-  security: [{ bearer: [] }],
-});
+
+/** The OpenAPI document of every route above, generated from their zod schemas. */
+export function openApiDocument() {
+  return adminApp.getOpenAPIDocument({
+    openapi: "3.0.0",
+    info: { title: "Weir admin API", version: "1", description: "Staged releases at the edge (DESIGN §8)." },
+    security: [{ bearer: [] }],
+  });
+}
+
+adminApp.openapi(
+  createRoute({
+    method: "get",
+    path: "/v1/openapi.json",
+    tags: ["meta"],
+    summary: "This document",
+    responses: { 200: { description: "OpenAPI 3.0 document", content: { "application/json": { schema: z.object({}).passthrough() } } }, ...commonErrors },
+  }),
+  (c) => c.json(openApiDocument() as unknown as Record<string, unknown>, 200),
+);
 
 adminApp.notFound((c) => errorResponse(new WeirError("not_found", `no admin route ${c.req.method} ${new URL(c.req.url).pathname}`)));
 
