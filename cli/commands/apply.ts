@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { parseDocument, stringify } from "yaml";
+import { parseDocument } from "yaml";
 import { WeirError } from "../../core/errors.ts";
 import { clientFor, examples, outputOption, printJson, versionNote, type CliContext } from "../context.ts";
 import { parseStack } from "../refs.ts";
@@ -54,7 +54,9 @@ export function registerApply(program: Command, ctx: CliContext): void {
         query: { dry_run: opts.dryRun ? "1" : undefined, prune: opts.prune ? "1" : undefined },
       });
       if (opts.output === "json") return printJson(ctx, res.json ?? {});
-      ctx.stdout(describeApply(res.json, Boolean(opts.dryRun)) + (opts.dryRun ? "" : versionNote(res.configVersion)) + "\n");
+      const result = res.json as ApplyResult;
+      const applied = result.changed && !result.dryRun ? `\napplied${versionNote(result.configVersion)}` : "";
+      ctx.stdout(`${describeApply(result)}${applied}\n`);
     });
 }
 
@@ -66,17 +68,22 @@ function readInput(file: string): string {
   }
 }
 
-/** The API's account of the change, one line per service touched. */
-export function describeApply(body: unknown, dryRun: boolean): string {
-  const changes = findChanges(body);
-  if (changes === undefined) return stringify(body).trimEnd();
-  if (changes.length === 0) return dryRun ? "no changes" : "no changes: the stack already matches the file";
-  return changes.join("\n");
+/** What `PUT /v1/stacks/{stack}` answers (admin ApplyResult). */
+export interface ApplyResult {
+  stack: string;
+  dryRun: boolean;
+  changed: boolean;
+  configVersion: number;
+  services: { service: string; action: "create" | "update" | "delete"; changes: string[] }[];
 }
 
-function findChanges(body: unknown): string[] | undefined {
-  if (typeof body !== "object" || body === null) return undefined;
-  const list = (body as { changes?: unknown }).changes;
-  if (!Array.isArray(list)) return undefined;
-  return list.map((c) => (typeof c === "string" ? c : stringify(c, { collectionStyle: "flow" }).trimEnd()));
+/** The diff as a terminal shows it: one line per service touched, its changes indented. */
+export function describeApply(result: ApplyResult): string {
+  if (!result.changed) return `${result.stack}: no changes`;
+  const lines = result.dryRun ? [`${result.stack}: dry run, nothing changed; would:`] : [];
+  for (const s of result.services) {
+    lines.push(`${s.action} ${s.service}`);
+    for (const c of s.changes) lines.push(`  ${c}`);
+  }
+  return lines.join("\n");
 }

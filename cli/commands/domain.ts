@@ -9,11 +9,16 @@ import { clientFor, examples, outputOption, printJson, versionNote, type CliCont
 import { parseRevisionRef } from "../refs.ts";
 import { renderTable } from "../table.ts";
 
-/** The fields of a bound domain the table shows. */
+/** A bound domain as the API returns it. */
 export interface DomainEntry {
   host: string;
-  /** `stack/name` or `stack/name:version` */
-  target: string;
+  /** `stack/name` */
+  service: string;
+  version?: string;
+}
+
+export function domainTarget(d: DomainEntry): string {
+  return d.version ? `${d.service}:${d.version}` : d.service;
 }
 
 function checkHost(host: string): string {
@@ -51,8 +56,8 @@ export function registerDomain(program: Command, ctx: CliContext): void {
     .action(async (opts: { output: string }, cmd: Command) => {
       const res = await clientFor(cmd, ctx).send("GET", "/v1/domains");
       if (opts.output === "json") return printJson(ctx, res.json);
-      const domains = (res.json as { domains?: DomainEntry[] }).domains ?? [];
-      ctx.stdout(renderTable(["HOST", "TARGET"], domains.map((d) => [d.host, d.target])));
+      const { domains } = res.json as { domains: DomainEntry[] };
+      ctx.stdout(renderTable(["HOST", "TARGET"], domains.map((d) => [d.host, domainTarget(d)])));
     });
 
   domain

@@ -1,8 +1,9 @@
 /**
  * @module cli/commands/history
- * `weir history [S/N] [-o table|json]`: who changed what, when, newest first.
+ * `weir history [S/N] [--limit N] [-o table|json]`: who changed what and when, oldest
+ * first like a log, so the latest change is the last line.
  */
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { clientFor, examples, outputOption, printJson, type CliContext } from "../context.ts";
 import { parseServiceRef } from "../refs.ts";
 import { relativeTime } from "../relative-time.ts";
@@ -13,9 +14,9 @@ export interface HistoryEntry {
   configVersion: number;
   at: string;
   actor: string;
-  service?: string;
+  service: string;
   operation: string;
-  summary?: string;
+  summary: string;
 }
 
 export function historyRows(entries: readonly HistoryEntry[], now: Date): string[][] {
@@ -23,24 +24,30 @@ export function historyRows(entries: readonly HistoryEntry[], now: Date): string
     String(e.configVersion),
     relativeTime(new Date(e.at), now),
     e.actor,
-    e.service ?? "",
-    e.operation,
-    e.summary ?? "",
+    e.service,
+    e.summary,
   ]);
+}
+
+function positiveInt(text: string): number {
+  if (!/^[1-9]\d*$/.test(text)) throw new InvalidArgumentError("must be a positive whole number");
+  return Number(text);
 }
 
 export function registerHistory(program: Command, ctx: CliContext): void {
   program
     .command("history")
-    .description("list config changes, newest first, optionally of one service")
+    .description("list config changes, oldest first, optionally of one service; VERSION is what rollback --to takes")
     .argument("[stack/name]", "only changes of this service")
+    .option("-n, --limit <count>", "only the latest COUNT changes (API default 100)", positiveInt)
     .addOption(outputOption(["table", "json"], "table"))
-    .addHelpText("after", examples("weir history", "weir history test/svc", "weir history test/svc -o json"))
-    .action(async (ref: string | undefined, opts: { output: string }, cmd: Command) => {
+    .addHelpText("after", examples("weir history", "weir history test/svc -n 5", "weir history test/svc -o json"))
+    .action(async (ref: string | undefined, opts: { limit?: number; output: string }, cmd: Command) => {
       if (ref !== undefined) parseServiceRef(ref);
-      const res = await clientFor(cmd, ctx).send("GET", "/v1/history", { query: { service: ref } });
+      const query = { service: ref, limit: opts.limit === undefined ? undefined : String(opts.limit) };
+      const res = await clientFor(cmd, ctx).send("GET", "/v1/history", { query });
       if (opts.output === "json") return printJson(ctx, res.json);
-      const entries = (res.json as { history?: HistoryEntry[] }).history ?? [];
-      ctx.stdout(renderTable(["VERSION", "WHEN", "WHO", "SERVICE", "WHAT", "DETAIL"], historyRows(entries, ctx.now())));
+      const entries = (res.json as { entries: HistoryEntry[] }).entries;
+      ctx.stdout(renderTable(["VERSION", "WHEN", "WHO", "SERVICE", "CHANGE"], historyRows(entries, ctx.now())));
     });
 }

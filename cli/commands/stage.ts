@@ -7,15 +7,23 @@ import { clientFor, examples, outputOption, printJson, versionNote, type CliCont
 import { parsePercent, parseRevisionRef } from "../refs.ts";
 import { weightsLine } from "../summary.ts";
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 export function registerStage(program: Command, ctx: CliContext): void {
   program
     .command("stage")
     .description("stage a new revision of a service, at 0% unless --weight says otherwise")
     .argument("<stack/name:version>", "the revision to stage")
-    .requiredOption("--origin <url...>", "origin URLs of the revision (repeat or list several)")
+    // Repeated rather than variadic, so the revision may follow the last origin.
+    .requiredOption("--origin <url>", "origin URL of the revision (repeat for several)", collect, [])
     .option("--weight <percent>", "initial weight, e.g. 10%", "0")
     .addOption(outputOption(["text", "json"], "text"))
-    .addHelpText("after", examples("weir stage --origin http://127.0.0.1:9003 test/svc:v3", "weir stage --origin https://v4.example.net --weight 5% shop/api:v4"))
+    .addHelpText("after", examples(
+        "weir stage --origin http://127.0.0.1:9003 test/svc:v3",
+        "weir stage --origin https://a.example.net --origin https://b.example.net --weight 5% shop/api:v4",
+      ))
     .action(async (ref: string, opts: { origin: string[]; weight: string; output: string }, cmd: Command) => {
       const { stack, name, version } = parseRevisionRef(ref);
       const weight = parsePercent(opts.weight);
