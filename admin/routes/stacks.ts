@@ -26,7 +26,8 @@ function wantsJson(accept: string | undefined): boolean {
 /** The request body as a stack file object: JSON by content type, YAML otherwise. */
 async function readStackFile(c: AdminContext): Promise<unknown> {
   const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
-  const text = await c.req.text();
+  // Decoded by hand: workerd warns when .text() reads a body it does not deem textual (YAML).
+  const text = new TextDecoder().decode(await c.req.arrayBuffer());
   if (/^application\/([\w.-]+\+)?json$/.test(type)) {
     try {
       return JSON.parse(text);
@@ -85,8 +86,9 @@ export function registerStackRoutes(app: OpenAPIHono<AdminEnv>): void {
       request: {
         params: StackParams,
         query: ApplyQuery,
+        // Not `required`: zod-openapi would then run its JSON validator on YAML bodies too.
+        // The handler parses either type itself with the same schema.
         body: {
-          required: true,
           content: { "application/yaml": { schema: z.string() }, "application/json": { schema: StackFile } },
         },
       },
