@@ -5,12 +5,12 @@
  * (unless the service turned it off) and `Weir-Config-Version` to what it sends back.
  */
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
-import { normalizeHost } from "../core/hostnames.ts";
 import type { CompiledRoute } from "../core/route-record.ts";
 import { selectRevision } from "../core/selection.ts";
 import { stickyKey } from "./affinity.ts";
 import type { Env } from "./env.ts";
 import { proxy, timeoutMs, viaListsWeir } from "./proxy.ts";
+import { splitRequestUrl, type RequestUrl } from "./request-url.ts";
 import { cacheMs, lookupRoute } from "./route-cache.ts";
 
 export const REVISION_HEADER = "weir-revision";
@@ -19,25 +19,17 @@ export const CONFIG_VERSION_HEADER = "weir-config-version";
 /** rotates the first origin tried among a revision's origins */
 let nextOrigin = 0;
 
-export async function handleDataPlane(request: Request, env: Env): Promise<Response> {
+export async function handleDataPlane(request: Request, env: Env, url: RequestUrl = splitRequestUrl(request.url)): Promise<Response> {
   try {
-    return await serve(request, env);
+    return await serve(request, env, url);
   } catch (error) {
     if (isWeirError(error)) return errorResponse(error);
     throw error;
   }
 }
 
-async function serve(request: Request, env: Env): Promise<Response> {
-  // request.url is absolute: split it without a URL object.
-  const url = request.url;
-  const schemeEnd = url.indexOf("://");
-  const hostStart = schemeEnd + 3;
-  let pathStart = url.indexOf("/", hostStart);
-  if (pathStart === -1) pathStart = url.length;
-  const rawHost = url.slice(hostStart, pathStart);
-  const host = normalizeHost(rawHost);
-
+async function serve(request: Request, env: Env, url: RequestUrl): Promise<Response> {
+  const host = url.host;
   if (viaListsWeir(request.headers.get("via"))) {
     throw new WeirError("loop_detected", `the request for '${host}' has already passed through Weir (Via): the route loops back to Weir`);
   }
@@ -46,7 +38,6 @@ async function serve(request: Request, env: Env): Promise<Response> {
   const route: CompiledRoute | null = found instanceof Promise ? await found : found;
   if (route === null) throw new WeirError("no_route", `no service is bound to '${host}'`);
   const record = route.record;
-  const https = schemeEnd === 5 && url.startsWith("https");
 
   let index = -1;
   let setCookie: string | undefined;
@@ -55,7 +46,7 @@ async function serve(request: Request, env: Env): Promise<Response> {
   if (index === -1) {
     if (route.slots === null) index = record.pin ?? 0;
     else {
-      const got = stickyKey(request, record.affinity, env.STICKY_SECRET, https);
+      const got = stickyKey(request, record.affinity, env.STICKY_SECRET, url.https);
       const sticky = got instanceof Promise ? await got : got;
       index = selectRevision(route, sticky.key);
       setCookie = sticky.setCookie;
@@ -70,9 +61,9 @@ async function serve(request: Request, env: Env): Promise<Response> {
   const origins = revision.origins;
   try {
     return await proxy(request, {
-      pathAndQuery: url.slice(pathStart) || "/",
-      host: rawHost,
-      https,
+      pathAndQuery: url.pathAndQuery,
+      host: url.rawHost,
+      https: url.https,
       origins,
       start: origins.length === 1 ? 0 : nextOrigin++ % origins.length,
       timeoutMs: timeoutMs(env.ORIGIN_TIMEOUT_MS),
