@@ -8,7 +8,7 @@ export interface Env {
   /** the ConfigStore Durable Object: single writer and source of truth */
   CONFIG_STORE: DurableObjectNamespace;
   /** StatsStore Durable Objects, one per service: edge statistics (issue 6) */
-  STATS_STORE: DurableObjectNamespace<import("../admin/store/stats-store.ts").StatsStore>;
+  STATS_STORE: DurableObjectNamespace;
   BASE_DOMAIN: string;
   /** default `admin.<BASE_DOMAIN>` */
   ADMIN_HOST?: string;

@@ -104,5 +104,7 @@ export class StatsStore extends DurableObject<Env> {
 
 /** The stats store of one service. */
 export function statsStoreOf(env: Pick<Env, "STATS_STORE">, service: string): DurableObjectStub<StatsStore> {
-  return env.STATS_STORE.get(env.STATS_STORE.idFromName(service));
+  // Env types the binding without its class: naming StatsStore there would be circular.
+  const ns = env.STATS_STORE as unknown as DurableObjectNamespace<StatsStore>;
+  return ns.get(ns.idFromName(service));
 }

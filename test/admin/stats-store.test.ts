@@ -1,7 +1,11 @@
-import { env } from "cloudflare:test";
+import { env as bindings } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { bucketStart, countRequest, emptyCounters, STATS_BUCKET_MS, type StatsBatch } from "../../core/edge-stats.ts";
 import { STATS_RETENTION_MS, statsStoreOf } from "../../admin/store/stats-store.ts";
+import type { Env } from "../../worker/env.ts";
+
+// "cloudflare:test" types env loosely; these are Weir's bindings.
+const env = bindings as unknown as Env;
 
 function batch(service: string, start: number, spec: Record<string, { ok?: number; s5xx?: number; originErrors?: number }>): StatsBatch {
   const revisions: StatsBatch["buckets"][number]["revisions"] = {};
