@@ -109,6 +109,10 @@ export const WeightsBody = z.strictObject({
   interval: z.string().optional(),
   pause: z.boolean().optional(),
   force: z.boolean().optional(),
+  /** rollout analysis (issue 6): abort when a canary's error rate, in percent, is above this */
+  maxErrorRate: Percent.optional(),
+  /** rollout analysis: responses a canary needs in the window before its rate is judged */
+  minRequests: z.number().int().min(0).max(1_000_000_000).optional(),
 });
 export type WeightsBody = z.infer<typeof WeightsBody>;
 
@@ -117,6 +121,10 @@ export const PromoteBody = z.strictObject({
   duration: z.string().optional(),
   interval: z.string().optional(),
   force: z.boolean().optional(),
+  /** rollout analysis (issue 6): abort when a canary's error rate, in percent, is above this */
+  maxErrorRate: Percent.optional(),
+  /** rollout analysis: responses a canary needs in the window before its rate is judged */
+  minRequests: z.number().int().min(0).max(1_000_000_000).optional(),
 });
 export type PromoteBody = z.infer<typeof PromoteBody>;
 
