@@ -10,7 +10,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ERROR_STATUS, WeirError, type ErrorCode } from "../core/errors.ts";
 import { normalizeHost } from "../core/hostnames.ts";
 import { parseDotenv } from "./dotenv.ts";
@@ -73,15 +72,11 @@ export function connectAddress(url: URL): string {
   return h.startsWith("[") ? h.slice(1, -1) : h;
 }
 
-/** The variables of the `.dev.vars` of the project `cwd` lies in, or of the CLI's own. */
+/** The variables of the `.dev.vars` of the project `cwd` lies in (the nearest `wrangler.toml`). */
 export function readDevVars(cwd: string): Record<string, string> | undefined {
-  const cliRoot = dirname(dirname(fileURLToPath(import.meta.url)));
-  for (const root of [findProjectRoot(cwd), cliRoot]) {
-    if (!root) continue;
-    const file = join(root, ".dev.vars");
-    if (existsSync(file)) return parseDotenv(readFileSync(file, "utf8"));
-  }
-  return undefined;
+  const root = findProjectRoot(cwd);
+  const file = root && join(root, ".dev.vars");
+  return file && existsSync(file) ? parseDotenv(readFileSync(file, "utf8")) : undefined;
 }
 
 function findProjectRoot(start: string): string | undefined {

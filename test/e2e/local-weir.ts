@@ -1,0 +1,102 @@
+/**
+ * @module test/e2e/local-weir
+ * A whole local Weir for Node-side tests: `wrangler dev` on a free port with its own
+ * temporary state and secrets (the user's `.dev.vars` and `.wrangler/` are not touched),
+ * two real origins, and a runner for the real `weir` binary. `stop()` ends every process
+ * it started; call it from `afterAll` so it runs on failure too.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startOrigin, type DemoOrigin } from "../../scripts/demo-origins.ts";
+import { freePort, PROJECT_ROOT, startDevServer, type DevServer } from "../../scripts/dev-server.ts";
+
+export const ADMIN_TOKEN = "e2e-root-token";
+const WEIR_BIN = join(PROJECT_ROOT, "bin", "weir.js");
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface LocalWeir {
+  port: number;
+  /** `http://admin.weir.localhost:PORT` */
+  adminUrl: string;
+  /** origins answering "Hello World" and "Hello World v3" */
+  v1: DemoOrigin;
+  v3: DemoOrigin;
+  /** `http://<host>.weir.localhost:PORT` for e.g. `svc.test` */
+  url(host: string): string;
+  /** runs `weir ARGS...` as a separate process against this server */
+  weir(args: string[], options?: { env?: Record<string, string>; input?: string; cwd?: string }): Promise<CliResult>;
+  /** a scratch directory removed by stop() */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalWeir(): Promise<LocalWeir> {
+  const dir = await mkdtemp(join(tmpdir(), "weir-e2e-"));
+  const envFile = join(dir, "secrets.env");
+  await writeFile(envFile, `ADMIN_TOKEN=${ADMIN_TOKEN}\nSTICKY_SECRET=e2e-sticky-secret\n`);
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    await Promise.allSettled(started.reverse().map((s) => s.stop()));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const v1 = await startOrigin(0, "Hello World");
+    started.push({ stop: v1.close });
+    const v3 = await startOrigin(0, "Hello World v3");
+    started.push({ stop: v3.close });
+    const port = await freePort();
+    const server: DevServer = await startDevServer({
+      port,
+      inspectorPort: await freePort(),
+      persistTo: join(dir, "state"),
+      envFile,
+      // A short route cache keeps the walkthrough quick; convergence is awaited, not assumed.
+      vars: { ROUTE_CACHE_MS: "300" },
+    });
+    started.push(server);
+    const adminUrl = `http://admin.weir.localhost:${port}`;
+    return {
+      port,
+      adminUrl,
+      v1,
+      v3,
+      dir,
+      url: (host) => `http://${host}.weir.localhost:${port}`,
+      weir: (args, options = {}) =>
+        runCli(args, {
+          env: { WEIR_URL: adminUrl, WEIR_TOKEN: ADMIN_TOKEN, ...options.env },
+          input: options.input,
+          cwd: options.cwd ?? dir,
+        }),
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Runs bin/weir.js as `npx weir` would, with only the given WEIR_* settings. */
+export function runCli(args: string[], options: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  delete env.WEIR_URL;
+  delete env.WEIR_TOKEN;
+  Object.assign(env, options.env);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WEIR_BIN, ...args], { cwd: options.cwd ?? PROJECT_ROOT, env, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? "");
+  });
+}
