@@ -42,9 +42,13 @@ export class Timers {
     else await this.storage.setAlarm(row.due);
   }
 
-  /** Runs every due timer with its handler, then re-arms. */
+  /**
+   * Runs every due timer with its handler, then re-arms. The alarm fired for the earliest
+   * timer, so that one counts as due even if the alarm came early (or was run by hand).
+   */
   async run(handlers: Readonly<Record<string, TimerHandler>>, now = Date.now()): Promise<void> {
-    for (const name of this.takeDue(now)) {
+    const earliest = this.sql.exec<{ due: number | null }>(`SELECT MIN(due) AS due FROM timers`).one().due;
+    for (const name of this.takeDue(Math.max(now, earliest ?? now))) {
       const handler = handlers[name.split(":")[0]];
       if (handler) await handler(name);
     }
