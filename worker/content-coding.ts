@@ -1,8 +1,15 @@
 /**
  * @module worker/content-coding
- * Never hand a client a Content-Encoding it did not accept (DESIGN §5). workerd decodes
- * gzip and br response bodies itself unless told `encodeResponseBody: "manual"`, and
- * encodes again on the way out when the response still names a coding. So:
+ * Never hand a client a Content-Encoding it did not accept (DESIGN §5).
+ *
+ * What workerd does (checked with wrangler dev 4.86 / workerd 1.20260426): the Worker
+ * never sees the client's Accept-Encoding. The front line (Cloudflare's FL, or miniflare's
+ * entry worker locally) replaces it with `br, gzip` and keeps the client's own value in
+ * `request.cf.clientAcceptEncoding` ("" when the client sent none). Forwarding the request
+ * therefore asks every origin for br/gzip; workerd decodes gzip and br response bodies
+ * unless told `encodeResponseBody: "manual"`, and encodes again on the way out when the
+ * response still names a coding. Locally, a client that sent no Accept-Encoding (curl)
+ * then received gzip. So Weir judges by the client's own value:
  *  - a client that accepts both gzip and br (every browser) gets origin bytes untouched
  *    (manual mode: no decode, no re-encode);
  *  - any other client gets workerd's decoded body, and the coding header is dropped unless
@@ -10,6 +17,12 @@
  * deflate, which workerd does not decode, goes through a DecompressionStream; a coding
  * neither side can handle is refused with a 502.
  */
+
+/** What the client itself accepts: cf.clientAcceptEncoding when the front line set it. */
+export function clientAcceptEncoding(request: Request): string | null {
+  const fromClient = (request.cf as { clientAcceptEncoding?: string } | undefined)?.clientAcceptEncoding;
+  return fromClient ?? request.headers.get("accept-encoding");
+}
 
 /** q-value > 0 for `coding` (or `*`) in an Accept-Encoding header. */
 export function acceptsCoding(header: string | null, coding: string): boolean {

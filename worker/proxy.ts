@@ -7,7 +7,7 @@
  * of an idempotent body-less request moves on to the revision's next origin.
  */
 import { WeirError } from "../core/errors.ts";
-import { fitContentCoding, responseBodyMode } from "./content-coding.ts";
+import { clientAcceptEncoding, fitContentCoding, responseBodyMode } from "./content-coding.ts";
 
 /** RFC 9110 §7.6.1 and the legacy ones; workerd drops some itself but not all. */
 const HOP_BY_HOP = [
@@ -88,7 +88,7 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
   headers.set("x-forwarded-host", target.host);
   headers.append("via", VIA_ENTRY);
 
-  const acceptEncoding = request.headers.get("accept-encoding");
+  const acceptEncoding = clientAcceptEncoding(request);
   const mode = responseBodyMode(acceptEncoding);
   const retryable = request.body === null && IDEMPOTENT.has(request.method);
   const n = target.origins.length;

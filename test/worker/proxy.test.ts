@@ -123,4 +123,21 @@ describe("what the client gets back", () => {
     const inflated = await new Response(new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip"))).text();
     expect(inflated).toBe("Hello gzip");
   });
+
+  it("judges by the client's own Accept-Encoding (cf.clientAcceptEncoding), not the br, gzip workerd puts in its place", async () => {
+    // As the front line hands requests to the Worker: header replaced, client value in cf.
+    const asDelivered = (clientAcceptEncoding: string) =>
+      ({ headers: { "accept-encoding": "br, gzip" }, cf: { clientAcceptEncoding } }) as RequestInit;
+    for (const client of ["", "identity", "br", "deflate"]) {
+      const response = await call("http://lab.proxy.weir.localhost/gzip", asDelivered(client));
+      expect(response.headers.has("content-encoding"), client).toBe(false);
+      expect(await response.text()).toBe("Hello gzip");
+    }
+    const gzip = await call("http://lab.proxy.weir.localhost/gzip", asDelivered("gzip"));
+    expect(gzip.headers.get("content-encoding")).toBe("gzip");
+    expect(await gzip.text()).toBe("Hello gzip");
+    const browser = await call("http://lab.proxy.weir.localhost/gzip", asDelivered("gzip, deflate, br"));
+    expect(browser.headers.get("content-encoding")).toBe("gzip");
+    expect(new Uint8Array(await browser.arrayBuffer())[0]).toBe(0x1f);
+  });
 });
