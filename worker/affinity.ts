@@ -33,7 +33,9 @@ const verified = new Set<string>();
 function hmacKey(secret: string | undefined): Promise<CryptoKey> {
   if (signingKey === undefined || signingKey.secret !== secret) {
     verified.clear();
-    const raw = secret === undefined || secret === "" ? crypto.getRandomValues(new Uint8Array(32)) : new TextEncoder().encode(secret);
+    const ephemeral = secret === undefined || secret === "";
+    if (ephemeral) console.warn("weir: STICKY_SECRET is not set; sticky cookies hold only as long as this isolate");
+    const raw = ephemeral ? crypto.getRandomValues(new Uint8Array(32)) : new TextEncoder().encode(secret);
     signingKey = { secret, key: crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]) };
   }
   return signingKey.key;
@@ -51,15 +53,19 @@ export function stickyKey(
   secret: string | undefined,
   https: boolean,
 ): StickyKey | Promise<StickyKey> {
-  if (affinity === "cookie") return cookieKey(request, secret, https);
-  if (affinity === "ip") return { key: request.headers.get("cf-connecting-ip") ?? randomKey() };
-  if (affinity.startsWith("header:")) return { key: request.headers.get(affinity.slice(7)) ?? randomKey() };
+  if (affinity === "cookie") {
+    const value = readCookie(request.headers.get("cookie"), COOKIE_NAME);
+    // A returning visitor's cookie was verified before: no HMAC, no await.
+    if (value !== undefined && signingKey?.secret === secret && verified.has(value)) return { key: value.slice(0, value.indexOf(".")) };
+    return cookieKey(value, secret, https);
+  }
+  if (affinity === "ip") return { key: request.headers.get("cf-connecting-ip") || randomKey() };
+  if (affinity.startsWith("header:")) return { key: request.headers.get(affinity.slice(7)) || randomKey() };
   return { key: randomKey() };
 }
 
-async function cookieKey(request: Request, secret: string | undefined, https: boolean): Promise<StickyKey> {
+async function cookieKey(value: string | undefined, secret: string | undefined, https: boolean): Promise<StickyKey> {
   const key = hmacKey(secret);
-  const value = readCookie(request.headers.get("cookie"), COOKIE_NAME);
   if (value !== undefined) {
     const id = await verifiedId(value, await key);
     if (id !== undefined) return { key: id };
@@ -76,7 +82,6 @@ async function verifiedId(value: string, key: CryptoKey): Promise<string | undef
   const dot = value.indexOf(".");
   if (dot <= 0) return undefined;
   const id = value.slice(0, dot);
-  if (verified.has(value)) return id;
   const mac = fromBase64Url(value.slice(dot + 1));
   if (mac === undefined || mac.length !== MAC_BYTES) return undefined;
   // verify() wants the whole MAC; recompute and compare in constant time instead.
