@@ -9,6 +9,7 @@ import type { Env } from "./env.ts";
 import { splitRequestUrl } from "./request-url.ts";
 
 export { ConfigStore } from "../admin/store/config-store.ts";
+export { StatsStore } from "../admin/store/stats-store.ts";
 
 /** the normalized admin host, recomputed only when the env's value changes */
 let admin = { configured: "", host: "" };
