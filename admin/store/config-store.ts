@@ -101,8 +101,9 @@ function matches(ifMatch: IfMatch | undefined, version: number): boolean {
 export class ConfigStore extends DurableObject<Env> {
   /** The KV namespace route records are published to; tests swap it to inject failures. */
   routes: KVNamespace;
-  private readonly sql: SqlStorage;
-  private readonly timers: Timers;
+  protected readonly sql: SqlStorage;
+  /** Named timers on the one alarm; timed rollouts schedule their steps here. */
+  protected readonly timers: Timers;
   private readonly outbox: Outbox;
   /** Handlers of named timers, by prefix; timed rollouts add theirs here. */
   protected readonly timerHandlers: Record<string, TimerHandler>;
@@ -413,7 +414,7 @@ export class ConfigStore extends DurableObject<Env> {
    * WeirError anywhere rolls everything back and becomes the refusal. After the commit
    * the outbox is flushed (awaited, so a writer's KV sees its write when KV is healthy).
    */
-  private async mutate<T>(w: WriteContext, plan: () => Plan<T>, dryRun = false): Promise<Outcome<T>> {
+  protected async mutate<T>(w: WriteContext, plan: () => Plan<T>, dryRun = false): Promise<Outcome<T>> {
     let outcome: Outcome<T>;
     let changed = false;
     try {

@@ -98,11 +98,13 @@ export async function setWeights(stack: string, name: string, weights: Record<st
   return json(await api("PUT", `/v1/services/${stack}/${name}/weights`, { body: { weights } }));
 }
 
-export function storeStub(): DurableObjectStub<ConfigStore> {
-  const ns = env.CONFIG_STORE as DurableObjectNamespace<ConfigStore>;
+/** The one global ConfigStore. */
+export function storeStub(): DurableObjectStub {
+  const ns = env.CONFIG_STORE;
   return ns.get(ns.idFromName(CONFIG_STORE_NAME));
 }
 
+/** Runs `fn` inside the ConfigStore with its instance and state (reads, failure injection). */
 export function inStore<R>(fn: (instance: ConfigStore, state: DurableObjectState) => R | Promise<R>): Promise<R> {
-  return runInDurableObject(storeStub(), fn);
+  return runInDurableObject(storeStub(), (instance, state) => fn(instance as unknown as ConfigStore, state));
 }
