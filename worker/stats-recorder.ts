@@ -7,7 +7,9 @@
  * A burst followed by silence is still flushed: the first count after a flush arms one
  * delayed flush for the end of the interval.
  */
+import { statsStoreOf } from "../admin/store/stats-store.ts";
 import { bucketStart, countRequest, emptyCounters, mergeCounters, type RevisionCounters, type StatsBatch } from "../core/edge-stats.ts";
+import type { Env } from "./env.ts";
 
 /** Where a service's batch goes (the stats store); a rejection keeps the counts for the next flush. */
 export type StatsSink = (batch: StatsBatch) => Promise<void>;
@@ -141,4 +143,31 @@ export class StatsRecorder {
       }
     }
   }
+}
+
+/** This isolate's recorder. */
+const isolateRecorder = new StatsRecorder();
+
+/** `STATS_FLUSH_MS` as a number (default DEFAULT_FLUSH_MS). */
+export function flushMs(value: string | undefined): number {
+  const ms = value === undefined || value === "" ? Number.NaN : Number(value);
+  return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_FLUSH_MS;
+}
+
+/**
+ * The data plane's one call per proxied request: counts what `version` of `service`
+ * answered (`status`, or "origin_error") and flushes this isolate's counts to each
+ * service's StatsStore when due. Without an execution context nothing is counted.
+ */
+export function recordServed(
+  env: Pick<Env, "STATS_STORE" | "STATS_FLUSH_MS">,
+  ctx: WaitUntil | undefined,
+  service: string,
+  version: string,
+  status: number | "origin_error",
+  latencyMs: number,
+): void {
+  if (ctx === undefined || env.STATS_STORE === undefined) return;
+  isolateRecorder.record(service, version, status, latencyMs);
+  isolateRecorder.maybeFlush(ctx, (batch) => statsStoreOf(env, batch.service).ingest(batch), flushMs(env.STATS_FLUSH_MS));
 }

@@ -1,0 +1,46 @@
+/**
+ * @module cli/commands/stats
+ * `weir stats S/N [--window 5m] [-o table|json]`: what the edge served per revision.
+ */
+import type { Command } from "commander";
+import { formatRate } from "../../core/edge-stats.ts";
+import type { StatsView } from "../../core/stats-view.ts";
+import { clientFor, examples, outputOption, printJson, type CliContext } from "../context.ts";
+import { checkDuration, parseServiceRef } from "../refs.ts";
+import { renderTable } from "../table.ts";
+
+export const STATS_HEADERS = ["REVISION", "REQUESTS", "2XX", "3XX", "4XX", "5XX", "ORIGIN ERRORS", "ERROR RATE", "P50", "P95", "P99"] as const;
+
+export function statsRows(view: StatsView): string[][] {
+  const ms = (v: number | null) => (v === null ? "-" : `${v}ms`);
+  return view.revisions.map((r) => [
+    r.version,
+    String(r.requests),
+    String(r.status["2xx"]),
+    String(r.status["3xx"]),
+    String(r.status["4xx"]),
+    String(r.status["5xx"]),
+    String(r.originErrors),
+    r.errorRate === null ? "-" : formatRate(r.errorRate),
+    ms(r.latencyMs.p50),
+    ms(r.latencyMs.p95),
+    ms(r.latencyMs.p99),
+  ]);
+}
+
+export function registerStats(program: Command, ctx: CliContext): void {
+  program
+    .command("stats")
+    .description("per-revision requests, status classes, origin errors, error rate and latency seen at the edge")
+    .argument("<stack/name>", "the service")
+    .option("--window <duration>", "how far back to count, 10s to 24h", "5m")
+    .addOption(outputOption(["table", "json"], "table"))
+    .addHelpText("after", examples("weir stats test/svc", "weir stats test/svc --window 1h -o json"))
+    .action(async (ref: string, opts: { window: string; output: string }, cmd: Command) => {
+      const { stack, name } = parseServiceRef(ref);
+      const query = { window: checkDuration(opts.window) };
+      const res = await clientFor(cmd, ctx).send("GET", `/v1/services/${stack}/${name}/stats`, { query });
+      if (opts.output === "json") return printJson(ctx, res.json);
+      ctx.stdout(renderTable(STATS_HEADERS, statsRows(res.json as StatsView)));
+    });
+}
