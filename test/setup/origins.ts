@@ -6,7 +6,8 @@
  *
  *  hello, helloV2, helloV3  reply "Hello World", "Hello World v2", "Hello World v3"
  *  echo      any path: JSON {method, path, query, headers, bodyLength, bodySha256}
- *  lab       /slow (never answers), /download?bytes=N, /upload (hash of the body),
+ *  lab       /slow (never answers), /download?bytes=N (byte i = i mod 256),
+ *            /upload (length and sha256 of the body),
  *            /gzip (gzip whatever Accept-Encoding says), /redirect, /hold/ID + /release/ID
  *            (a response that stays open until released), /hop (hop-by-hop response
  *            headers), /ws (WebSocket echo, `ws` package)
