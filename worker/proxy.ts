@@ -82,7 +82,8 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
   if (ip !== null) {
     const xff = headers.get("x-forwarded-for");
     if (xff === null) headers.set("x-forwarded-for", ip);
-    else if (!xff.endsWith(ip)) headers.set("x-forwarded-for", `${xff}, ${ip}`);
+    // Cloudflare's edge already lists the client last; add it only when missing.
+    else if (xff.slice(xff.lastIndexOf(",") + 1).trim() !== ip) headers.set("x-forwarded-for", `${xff}, ${ip}`);
   }
   headers.set("x-forwarded-proto", target.https ? "https" : "http");
   headers.set("x-forwarded-host", target.host);

@@ -62,6 +62,10 @@ describe("what the origin receives", () => {
     const plain = await echo("http://echo.proxy.weir.localhost/", { headers: { "cf-connecting-ip": "203.0.113.9" } });
     expect(plain.headers["x-forwarded-for"]).toBe("203.0.113.9");
     expect(plain.headers["x-forwarded-proto"]).toBe("http");
+    const listed = await echo("http://echo.proxy.weir.localhost/", { headers: { "cf-connecting-ip": "2.3.4", "x-forwarded-for": "10.1.2.3, 2.3.4" } });
+    expect(listed.headers["x-forwarded-for"]).toBe("10.1.2.3, 2.3.4");
+    const suffix = await echo("http://echo.proxy.weir.localhost/", { headers: { "cf-connecting-ip": "2.3.4", "x-forwarded-for": "10.1.2.3.4" } });
+    expect(suffix.headers["x-forwarded-for"]).toBe("10.1.2.3.4, 2.3.4");
     expect(plain.headers.host).toBe(`127.0.0.1:${new URL(origin("echo")).port}`);
   });
 

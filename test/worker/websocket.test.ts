@@ -3,15 +3,16 @@ import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, origin, resetRoutes, seed } from "./helpers.ts";
 
 beforeEach(resetRoutes);
-beforeAll(() =>
-  seed({
+beforeAll(async () => {
+  await seed({
     stack: "ws",
     name: "svc",
     origins: [origin("lab")],
     revisions: { v3: { origins: [origin("lab")], weight: 50 } },
     configVersion: 4,
-  }),
-);
+  });
+  await seed({ stack: "ws", name: "dead", origins: [origin("dead")] });
+});
 
 /** Resolves with each message as it arrives. */
 function inbox(socket: WebSocket): () => Promise<string> {
@@ -47,5 +48,12 @@ describe("WebSocket", () => {
     const closed = new Promise<CloseEvent>((resolve) => socket.addEventListener("close", resolve));
     socket.close(1000, "done");
     expect((await closed).code).toBe(1000);
+  });
+
+  it("an upgrade to an origin that refuses the connection is 502 origin_unreachable", async () => {
+    const response = await call("http://dead.ws.weir.localhost/ws", { headers: { upgrade: "websocket" } });
+    expect(response.status).toBe(502);
+    expect(response.webSocket).toBeNull();
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("origin_unreachable");
   });
 });
