@@ -12,6 +12,7 @@
  *            (a response that stays open until released), /hop (hop-by-hop response
  *            headers), /ws (WebSocket echo, `ws` package)
  *  dead      a port that was bound and closed: connections are refused
+ *  failing   any path: 500 "Internal Server Error" (a broken canary, issue 6)
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -27,6 +28,7 @@ export interface OriginPorts {
   echo: number;
   lab: number;
   dead: number;
+  failing: number;
 }
 
 declare module "vitest" {
@@ -153,6 +155,7 @@ export default async function (project: TestProject) {
     helloV3: await listen(text("Hello World v3")),
     echo: await listen(echo),
     lab: await listen(labHandler(held)),
+    failing: await listen((_req, res) => res.writeHead(500, { "content-type": "text/plain" }).end("Internal Server Error")),
   };
   const wss = new WebSocketServer({ server: servers.lab, path: "/ws" });
   wss.on("connection", (socket, req) => {
@@ -171,6 +174,7 @@ export default async function (project: TestProject) {
     echo: portOf(servers.echo),
     lab: portOf(servers.lab),
     dead,
+    failing: portOf(servers.failing),
   };
   project.provide("originPort", origins.hello);
   project.provide("origins", origins);
