@@ -47,11 +47,10 @@ import { Timers, type TimerHandler } from "./timers.ts";
 /** The name of the one global instance. */
 export const CONFIG_STORE_NAME = "config";
 
-/** A state as history stores it: the slot table encoded, so rollback restores every key. */
+/** A state as history stores it: summary and the encoded slot table, in separate columns. */
 interface PersistedState {
-  service: ServiceConfig;
+  summary: HistoryState;
   slots: EncodedSlotTable;
-  domains: DomainBinding[];
 }
 
 /** One service's part of an accepted change. */
@@ -75,23 +74,27 @@ class DryRun<T> {
 }
 
 function persist(state: ServiceState): PersistedState {
-  return { service: state.service, slots: encodeSlotTable(state.table), domains: state.domains };
+  return {
+    summary: { service: state.service, slots: Object.fromEntries(slotCounts(state.table)), domains: state.domains },
+    slots: encodeSlotTable(state.table),
+  };
 }
 
 function restore(p: PersistedState): ServiceState {
-  return { service: p.service, table: decodeSlotTable(p.slots), domains: p.domains };
+  return { service: p.summary.service, table: decodeSlotTable(p.slots), domains: p.summary.domains };
 }
 
-function parseState(text: string | null): PersistedState | null {
-  return text === null ? null : (JSON.parse(text) as PersistedState);
-}
-
-function countsOf(p: PersistedState): Record<string, number> {
-  return Object.fromEntries(slotCounts(decodeSlotTable(p.slots)));
+function parseState(summary: string | null, slots: string | null): PersistedState | null {
+  if (summary === null || slots === null) return null;
+  return { summary: JSON.parse(summary) as HistoryState, slots: JSON.parse(slots) as EncodedSlotTable };
 }
 
 function sameState(a: PersistedState, b: PersistedState): boolean {
-  return sameRouting(a.service, b.service) && a.slots.data === b.slots.data && JSON.stringify(a.domains) === JSON.stringify(b.domains);
+  return (
+    sameRouting(a.summary.service, b.summary.service) &&
+    a.slots.data === b.slots.data &&
+    JSON.stringify(a.summary.domains) === JSON.stringify(b.summary.domains)
+  );
 }
 
 function matches(ifMatch: IfMatch | undefined, version: number): boolean {
@@ -170,12 +173,11 @@ export class ConfigStore extends DurableObject<Env> {
     const limit = filter.limit ?? 100;
     const rows =
       filter.service === undefined
-        ? this.sql.exec<HistoryRow>(`SELECT * FROM history ORDER BY id DESC LIMIT ?`, limit).toArray()
-        : this.sql.exec<HistoryRow>(`SELECT * FROM history WHERE service = ? ORDER BY id DESC LIMIT ?`, filter.service, limit).toArray();
-    const view = (text: string | null): HistoryState | null => {
-      const p = parseState(text);
-      return p === null ? null : { service: p.service, slots: countsOf(p), domains: p.domains };
-    };
+        ? this.sql.exec<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history ORDER BY id DESC LIMIT ?`, limit).toArray()
+        : this.sql
+            .exec<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history WHERE service = ? ORDER BY id DESC LIMIT ?`, filter.service, limit)
+            .toArray();
+    const view = (text: string | null): HistoryState | null => (text === null ? null : (JSON.parse(text) as HistoryState));
     const entries = rows.reverse().map((r) => ({
       configVersion: r.config_version,
       at: r.at,
@@ -326,8 +328,8 @@ export class ConfigStore extends DurableObject<Env> {
       let label: string;
       if (to === undefined) {
         const last = this.sql
-          .exec<{ config_version: number; before: string | null }>(
-            `SELECT config_version, before FROM history WHERE service = ? ORDER BY id DESC LIMIT 1`,
+          .exec<{ config_version: number; before: string | null; before_slots: string | null }>(
+            `SELECT config_version, before, before_slots FROM history WHERE service = ? ORDER BY id DESC LIMIT 1`,
             id,
           )
           .toArray()[0];
@@ -335,7 +337,7 @@ export class ConfigStore extends DurableObject<Env> {
           if (!current) throw new WeirError("not_found", `no service ${id}`);
           throw new WeirError("invalid", `${id} has no history to roll back`);
         }
-        target = parseState(last.before);
+        target = parseState(last.before, last.before_slots);
         if (target === null) throw new WeirError("invalid", `${id} did not exist before config version ${last.config_version}; nothing to roll back to`);
         label = `before config version ${last.config_version}`;
       } else {
@@ -343,13 +345,13 @@ export class ConfigStore extends DurableObject<Env> {
         if (!known && !current) throw new WeirError("not_found", `no service ${id}`);
         if (to > this.version()) throw new WeirError("invalid", `config version ${to} does not exist yet (current: ${this.version()})`);
         const at = this.sql
-          .exec<{ after: string | null }>(
-            `SELECT after FROM history WHERE service = ? AND config_version <= ? ORDER BY id DESC LIMIT 1`,
+          .exec<{ after: string | null; after_slots: string | null }>(
+            `SELECT after, after_slots FROM history WHERE service = ? AND config_version <= ? ORDER BY id DESC LIMIT 1`,
             id,
             to,
           )
           .toArray()[0];
-        target = at ? parseState(at.after) : null;
+        target = at ? parseState(at.after, at.after_slots) : null;
         if (target === null) throw new WeirError("invalid", `${id} did not exist at config version ${to}`);
         label = `config version ${to}`;
       }
@@ -468,17 +470,19 @@ export class ConfigStore extends DurableObject<Env> {
       this.sql.exec(`INSERT INTO hostnames (host, service, kind, what) VALUES (?, ?, ?, ?)`, host, id, kind, what);
     }
 
+    const beforeState = before ? persist(before) : null;
     const afterState = after ? persist(after) : null;
     if (after && afterState) {
       this.sql.exec(
-        `INSERT INTO services (id, stack, name, config, slots, domains, config_version) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET config = excluded.config, slots = excluded.slots, domains = excluded.domains,
-           config_version = excluded.config_version`,
+        `INSERT INTO services (id, stack, name, config, slots, counts, domains, config_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET config = excluded.config, slots = excluded.slots, counts = excluded.counts,
+           domains = excluded.domains, config_version = excluded.config_version`,
         id,
         after.service.stack,
         after.service.name,
         JSON.stringify(after.service),
         JSON.stringify(afterState.slots),
+        JSON.stringify(afterState.summary.slots),
         JSON.stringify(after.domains),
         configVersion,
       );
@@ -487,15 +491,18 @@ export class ConfigStore extends DurableObject<Env> {
     }
 
     this.sql.exec(
-      `INSERT INTO history (config_version, at, actor, operation, summary, service, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO history (config_version, at, actor, operation, summary, service, before, before_slots, after, after_slots)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       configVersion,
       at,
       actor,
       change.operation,
       change.summary,
       id,
-      before ? JSON.stringify(persist(before)) : null,
-      afterState ? JSON.stringify(afterState) : null,
+      beforeState ? JSON.stringify(beforeState.summary) : null,
+      beforeState ? JSON.stringify(beforeState.slots) : null,
+      afterState ? JSON.stringify(afterState.summary) : null,
+      afterState ? JSON.stringify(afterState.slots) : null,
     );
 
     const records = after ? buildRouteRecords(after.service, after.table, configVersion, base, after.domains) : new Map();
@@ -549,8 +556,8 @@ export class ConfigStore extends DurableObject<Env> {
 
   private stored(id: string): StoredService | null {
     const row = this.sql
-      .exec<{ config: string; slots: string; domains: string; config_version: number }>(
-        `SELECT config, slots, domains, config_version FROM services WHERE id = ?`,
+      .exec<{ config: string; counts: string; domains: string; config_version: number }>(
+        `SELECT config, counts, domains, config_version FROM services WHERE id = ?`,
         id,
       )
       .toArray()[0];
@@ -558,7 +565,7 @@ export class ConfigStore extends DurableObject<Env> {
     const service = JSON.parse(row.config) as ServiceConfig;
     return {
       service,
-      slots: Object.fromEntries(slotCounts(decodeSlotTable(JSON.parse(row.slots) as EncodedSlotTable))),
+      slots: JSON.parse(row.counts) as Record<string, number>,
       configVersion: row.config_version,
       domains: JSON.parse(row.domains) as DomainBinding[],
     };
@@ -578,8 +585,10 @@ export class ConfigStore extends DurableObject<Env> {
   }
 }
 
+/** History columns without the slot tables: listing history never decodes them. */
+const HISTORY_COLUMNS = "config_version, at, actor, operation, summary, service, before, after";
+
 interface HistoryRow extends Record<string, SqlStorageValue> {
-  id: number;
   config_version: number;
   at: string;
   actor: string;
