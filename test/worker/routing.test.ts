@@ -102,6 +102,22 @@ describe("route cache", () => {
     expect(((await unseen.json()) as { error: { code: string } }).error.code).toBe("routes_unavailable");
   });
 
+  it("makes one KV read for a burst of requests to a cold host", async () => {
+    await seed({ stack: "cache", name: "burst", origins: [origin("hello")] });
+    let reads = 0;
+    const counting = {
+      get: (key: string, options: KVNamespaceGetOptions<"json">) => {
+        reads++;
+        return env.ROUTES.get(key, options);
+      },
+    } as unknown as KVNamespace;
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => call("http://burst.cache.weir.localhost/", {}, { ROUTES: counting, ROUTE_CACHE_MS: "60000" })),
+    );
+    for (const response of responses) expect(await response.text()).toBe("Hello World");
+    expect(reads).toBe(1);
+  });
+
   it("treats an unusable record like a KV failure, never a 500", async () => {
     await env.ROUTES.put(routeKey("bad.cache.weir.localhost"), JSON.stringify({ v: 1, service: "x" }));
     const response = await call("http://bad.cache.weir.localhost/", {}, { ROUTE_CACHE_MS: "0" });
