@@ -125,7 +125,11 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
   const out = new Headers(response.headers);
   const upgraded = response.webSocket != null;
   stripHopByHop(out, upgraded);
-  for (const [name, value] of target.responseHeaders) out.append(name, value);
+  // Weir's headers replace any the origin sent; a minted cookie joins the origin's.
+  for (const [name, value] of target.responseHeaders) {
+    if (name === "set-cookie") out.append(name, value);
+    else out.set(name, value);
+  }
   if (upgraded) return new Response(null, { status: 101, statusText: response.statusText, headers: out, webSocket: response.webSocket });
   const fitted = fitContentCoding(response.body, out, acceptEncoding, mode);
   if (!fitted.ok) {
