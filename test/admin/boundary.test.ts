@@ -1,7 +1,7 @@
 // The admin API's boundary (DESIGN §8): bearer auth that fails closed, ETag on every
 // response, If-Match on writes, the 1 MiB body limit, unknown routes — all as §5 JSON.
 import { describe, expect, it } from "vitest";
-import { api, currentVersion, expectError, json, origin, run, uniqueStack } from "./helpers.ts";
+import { ADMIN, api, call, currentVersion, env, expectError, json, origin, run, stage, uniqueStack } from "./helpers.ts";
 
 describe("authentication", () => {
   it("401 without a token, with a wrong token, or with a malformed header", async () => {
@@ -76,12 +76,41 @@ describe("ETag and If-Match", () => {
   });
 });
 
+describe("If-Match on every write route", () => {
+  it("a stale If-Match is 412 on each write, and nothing changes", async () => {
+    const stack = uniqueStack("stale");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"), 10);
+    await json(await api("POST", "/v1/domains", { body: { host: `www.${stack}.example.com`, target: `${stack}/svc` } }), 201);
+    const version = await currentVersion();
+    const stale = { "if-match": `"${version - 1}"` };
+    const svc = `/v1/services/${stack}/svc`;
+    const writes: [string, string, unknown][] = [
+      ["POST", "/v1/services", { name: `${stack}/other`, origins: [origin("hello")] }],
+      ["POST", `${svc}/revisions`, { version: "v4", origins: [origin("hello")] }],
+      ["PUT", `${svc}/weights`, { weights: { v3: 20 } }],
+      ["POST", `${svc}/promote`, { version: "v3" }],
+      ["POST", `${svc}/rollback`, {}],
+      ["DELETE", `${svc}/revisions/v3`, undefined],
+      ["DELETE", svc, undefined],
+      ["PUT", `/v1/stacks/${stack}`, { stack, services: {} }],
+      ["POST", "/v1/domains", { host: `api.${stack}.example.com`, target: `${stack}/svc` }],
+      ["DELETE", `/v1/domains/www.${stack}.example.com`, undefined],
+    ];
+    for (const [method, path, body] of writes) {
+      const res = await api(method, path, { body, headers: stale });
+      expect(res.headers.get("etag"), `${method} ${path}`).toBe(`"${version}"`);
+      await expectError(res, 412, "precondition_failed");
+    }
+    expect(await currentVersion()).toBe(version);
+  });
+});
+
 describe("body limit, unknown routes", () => {
   it("413 for a body over 1 MiB, by Content-Length or streamed", async () => {
     const big = JSON.stringify({ name: "a/b", origins: ["http://127.0.0.1:1"], pad: "x".repeat(1024 * 1024) });
     await expectError(await api("POST", "/v1/services", { body: big, headers: { "content-type": "application/json" } }), 413, "payload_too_large");
     const stream = new Blob([big]).stream();
-    const { call, env, ADMIN } = await import("./helpers.ts");
     const res = await call(`${ADMIN}/v1/stacks/big`, {
       method: "PUT",
       body: stream,

@@ -150,6 +150,19 @@ describe("POST …/rollback", () => {
     expect(await currentVersion()).toBe(version);
   });
 
+  it("409 when a hostname the restored state needs was taken meanwhile", async () => {
+    const stack = uniqueStack("rtaken");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    await json(await api("DELETE", `/v1/services/${stack}/svc`));
+    await run(stack, "svc-v3");
+    const version = await currentVersion();
+    const msg = await expectError(await api("POST", `/v1/services/${stack}/svc/rollback`), 409, "conflict");
+    expect(msg).toContain(`svc-v3.${stack}.weir.localhost`);
+    expect(await currentVersion()).toBe(version);
+    await expectError(await api("GET", `/v1/services/${stack}/svc`), 404, "not_found");
+  });
+
   it("404 for a service with no history, 422 for versions it did not exist at, 400 for a bad body", async () => {
     const stack = uniqueStack("rbad");
     expect(await expectError(await api("POST", `/v1/services/${stack}/svc/rollback`, { body: {} }), 404, "not_found")).toContain(`${stack}/svc`);
