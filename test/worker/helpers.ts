@@ -20,6 +20,7 @@ export interface OriginPorts {
   echo: number;
   lab: number;
   dead: number;
+  failing: number;
 }
 
 /** the real bindings of the test Worker, typed as Weir's Env plus the test ones */
