@@ -300,7 +300,8 @@ export class ConfigStore extends DurableObject<Env> {
         }
         if (options.prune) {
           const named = new Set(Object.keys(file.services));
-          for (const row of this.sql.exec<{ id: string; name: string }>(`SELECT id, name FROM services WHERE stack = ? ORDER BY name`, stack)) {
+          const rows = this.sql.exec<{ id: string; name: string }>(`SELECT id, name FROM services WHERE stack = ? ORDER BY name`, stack).toArray();
+          for (const row of rows) {
             if (named.has(row.name)) continue;
             const current = this.load(row.id) as ServiceState;
             summaries.push({ service: row.id, action: "delete", changes: describeChange(current.service, null) });
