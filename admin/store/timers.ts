@@ -50,7 +50,12 @@ export class Timers {
     const earliest = this.sql.exec<{ due: number | null }>(`SELECT MIN(due) AS due FROM timers`).one().due;
     for (const name of this.takeDue(Math.max(now, earliest ?? now))) {
       const handler = handlers[name.split(":")[0]];
-      if (handler) await handler(name);
+      // One failing handler must not starve the others; it reschedules itself if it needs to.
+      try {
+        if (handler) await handler(name);
+      } catch (error) {
+        console.error(`timer ${name} failed:`, error);
+      }
     }
     await this.arm();
   }
