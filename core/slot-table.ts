@@ -105,6 +105,10 @@ export function rebalance(table: SlotTable, targets: Readonly<Record<string, num
     labels.map((l) => targets[l]),
     SLOT_COUNT,
   );
+  // Refuse before mutating anything, so a refused change leaves the table as it was.
+  const fresh = labels.filter((l) => idOf(table, l) === -1).length;
+  const freeIds = table.labels.filter((l) => l === null).length + MAX_LABELS - table.labels.length;
+  if (fresh > freeIds) throw new RangeError(`a slot table holds at most ${MAX_LABELS} revisions`);
   const need = new Int32Array(MAX_LABELS + 1);
   for (let i = 0; i < labels.length; i++) {
     const id = idOf(table, labels[i]) === -1 ? addLabel(table, labels[i]) : idOf(table, labels[i]);

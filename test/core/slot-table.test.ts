@@ -113,10 +113,24 @@ describe("rebalance", () => {
     expect(table.owner).toEqual(at10);
   });
 
-  it("refuses more revisions than owner ids", () => {
+  it("refuses more revisions than owner ids, leaving the table as it was", () => {
     const table = createSlotTable("r0");
+    rebalance(table, { r0: 5000, r1: 5000 });
+    const before = cloneSlotTable(table);
     const many = Object.fromEntries(Array.from({ length: 256 }, (_, i) => [`r${i}`, 1]));
-    expect(() => rebalance(table, many)).toThrow(RangeError);
+    expect(() => rebalance(table, many)).toThrow(/at most 255 revisions/);
+    expect(table).toEqual(before);
+    // 255 revisions fit
+    const most = Object.fromEntries(Array.from({ length: 255 }, (_, i) => [`r${i}`, 1]));
+    rebalance(table, most);
+    expect(slotCounts(table).size).toBe(255);
+  });
+
+  it("refuses weights that sum to zero, leaving the table as it was", () => {
+    const table = createSlotTable("v0");
+    const before = cloneSlotTable(table);
+    expect(() => rebalance(table, { v0: 0, v1: 0 })).toThrow(RangeError);
+    expect(table).toEqual(before);
   });
 });
 
