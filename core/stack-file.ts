@@ -61,10 +61,22 @@ export function declaredService(
   };
 }
 
-/** True when two configs route identically (creation times aside). */
+/**
+ * True when two configs route identically (creation times aside). Staged revisions are
+ * compared as a set: a file lists them in object-key order, which JavaScript changes for
+ * integer-like names ("10" before "9"), and their order does not change routing.
+ */
 export function sameRouting(a: ServiceConfig, b: ServiceConfig): boolean {
   const strip = (s: ServiceConfig) =>
-    JSON.stringify([s.stack, s.name, s.version, s.origins, s.affinity, s.revisionHeader, s.revisions.map((r) => [r.version, r.origins, r.weight])]);
+    JSON.stringify([
+      s.stack,
+      s.name,
+      s.version,
+      s.origins,
+      s.affinity,
+      s.revisionHeader,
+      s.revisions.map((r) => [r.version, r.origins, r.weight]).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
+    ]);
   return strip(a) === strip(b);
 }
 

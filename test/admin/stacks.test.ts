@@ -81,6 +81,18 @@ describe("PUT /v1/stacks/{stack} (apply)", () => {
     expect(await currentVersion()).toBe(version);
   });
 
+  it("round trip holds for integer-like version names staged out of numeric order", async () => {
+    const stack = uniqueStack("trip");
+    await run(stack);
+    await stage(stack, "svc", "10", origin("helloV2"), 5);
+    await stage(stack, "svc", "9", origin("helloV3"), 7);
+    const first = await exportYaml(stack);
+    const version = await currentVersion();
+    expect((await json(await apply(stack, first))).changed).toBe(false);
+    expect(await exportYaml(stack)).toBe(first);
+    expect(await currentVersion()).toBe(version);
+  });
+
   it("creates and updates declaratively in one config version; unnamed services stay unless pruned", async () => {
     const stack = uniqueStack("apply");
     await run(stack, "keep");
