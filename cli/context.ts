@@ -10,6 +10,7 @@ export interface CliContext {
   env: Record<string, string | undefined>;
   cwd: string;
   stdout(text: string): void;
+  stderr(text: string): void;
   now(): Date;
 }
 
@@ -18,6 +19,7 @@ export function processContext(): CliContext {
     env: process.env,
     cwd: process.cwd(),
     stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
     now: () => new Date(),
   };
 }

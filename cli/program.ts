@@ -3,7 +3,7 @@
  * The `weir` command tree (DESIGN §8), one file per command under `commands/`.
  */
 import { readFileSync } from "node:fs";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { registerApply } from "./commands/apply.ts";
 import { registerDomain } from "./commands/domain.ts";
 import { registerExport } from "./commands/export.ts";
@@ -27,8 +27,16 @@ export function createProgram(ctx: CliContext): Command {
     .version(version)
     .option("--url <url>", `admin API URL (env WEIR_URL; default ${LOCAL_ADMIN_URL}, the local dev server)`)
     .option("--token <token>", "admin token (env WEIR_TOKEN; default ADMIN_TOKEN from the project's .dev.vars)")
-    // Errors are thrown to weir.ts, which sets the exit code; output stays commander's.
+    // `run --version V` must not print weir's version: options after a command are that
+    // command's, which is why every command takes --url and --token too.
+    .enablePositionalOptions()
+    // Errors are thrown to weir.ts, which sets the exit code; usage errors stay one line.
     .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.stdout(text),
+      writeErr: (text) => ctx.stderr(text),
+      outputError: (text, write) => write(`${text.trim().replace(/\s*\n\s*/g, " ")}\n`),
+    })
     .addHelpText(
       "after",
       examples(
@@ -54,5 +62,17 @@ export function createProgram(ctx: CliContext): Command {
   ]) {
     register(program, ctx);
   }
+  addConnectionOptions(program);
   return program;
+}
+
+/** `--url` and `--token` on every command that talks to the API, hidden from its help. */
+function addConnectionOptions(parent: Command): void {
+  for (const cmd of parent.commands) {
+    if (cmd.commands.length > 0) addConnectionOptions(cmd);
+    else {
+      cmd.addOption(new Option("--url <url>").hideHelp());
+      cmd.addOption(new Option("--token <token>").hideHelp());
+    }
+  }
 }

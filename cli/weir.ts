@@ -1,20 +1,14 @@
 /**
  * @module cli/weir
- * Entry of the `weir` CLI (bin/weir.js): runs one command; any error is one line on
- * stderr and exit code 1.
+ * Entry of the `weir` CLI (bin/weir.js).
  */
-import { CommanderError } from "commander";
 import { processContext } from "./context.ts";
-import { createProgram } from "./program.ts";
+import { main } from "./main.ts";
 
-try {
-  await createProgram(processContext()).parseAsync(process.argv);
-} catch (err) {
-  if (err instanceof CommanderError) {
-    // Commander has printed its own message (or the help, with exit code 0).
-    process.exitCode = err.exitCode;
-  } else {
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exitCode = 1;
-  }
-}
+// `weir ps | head -1` closes the pipe early; that is not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+process.exitCode = await main(process.argv.slice(2), processContext());

@@ -1,10 +1,11 @@
 /**
  * @module scripts/edge-request
- * One HTTP GET to a Weir hostname the way curl does it: `*.localhost` connects to
- * 127.0.0.1 and the real Host header is sent (Node's fetch would drop it).
+ * One HTTP GET to the local Weir (`wrangler dev` on 127.0.0.1) for any hostname it
+ * serves — `svc.test.weir.localhost` or a custom domain like `shop.example.com` — the way
+ * `curl --resolve` does it: connect to 127.0.0.1, send the real Host header (Node's fetch
+ * would drop it).
  */
 import { request } from "node:http";
-import { connectAddress } from "../cli/client.ts";
 
 export interface EdgeResponse {
   status: number;
@@ -17,7 +18,7 @@ export function edgeGet(url: string, headers: Record<string, string> = {}): Prom
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: connectAddress(target),
+        host: "127.0.0.1",
         port: target.port || 80,
         path: target.pathname + target.search,
         headers: { host: target.host, ...headers },

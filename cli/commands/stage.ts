@@ -7,7 +7,7 @@ import { clientFor, examples, outputOption, printJson, versionNote, type CliCont
 import { parsePercent, parseRevisionRef } from "../refs.ts";
 import { weightsLine } from "../summary.ts";
 
-function collect(value: string, previous: string[]): string[] {
+function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
@@ -17,7 +17,7 @@ export function registerStage(program: Command, ctx: CliContext): void {
     .description("stage a new revision of a service, at 0% unless --weight says otherwise")
     .argument("<stack/name:version>", "the revision to stage")
     // Repeated rather than variadic, so the revision may follow the last origin.
-    .requiredOption("--origin <url>", "origin URL of the revision (repeat for several)", collect, [])
+    .requiredOption("--origin <url>", "origin URL of the revision (repeat for several)", collect)
     .option("--weight <percent>", "initial weight, e.g. 10%", "0")
     .addOption(outputOption(["text", "json"], "text"))
     .addHelpText("after", examples(
