@@ -93,9 +93,11 @@ export function runDecisions(scheme: CostScheme, c: CostCase, n: number): number
   }
 }
 
-/** ns per decision of `n` decisions after a warm-up, timed with `now` (ms). */
+export const WARM_UP_DECISIONS = 100_000;
+
+/** ns per decision of `n` decisions after a warm-up of min(n, WARM_UP_DECISIONS), timed with `now` (ms). */
 export function timeDecisions(scheme: CostScheme, c: CostCase, n: number, now: () => number): { ns: number; sink: number } {
-  runDecisions(scheme, c, Math.min(n, 100_000));
+  runDecisions(scheme, c, Math.min(n, WARM_UP_DECISIONS));
   const start = now();
   const sink = runDecisions(scheme, c, n);
   return { ns: ((now() - start) * 1e6) / n, sink };

@@ -7,7 +7,17 @@
 import { PerformanceObserver } from "node:perf_hooks";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
-import { COST_REVISIONS, COST_SCHEME_NAMES, COST_SCHEMES, costCase, runDecisions, timeDecisions, type CostCase, type CostScheme } from "./selection-cost-loops.ts";
+import {
+  COST_REVISIONS,
+  COST_SCHEME_NAMES,
+  COST_SCHEMES,
+  costCase,
+  runDecisions,
+  timeDecisions,
+  WARM_UP_DECISIONS,
+  type CostCase,
+  type CostScheme,
+} from "./selection-cost-loops.ts";
 import { median, type BenchOptions, type BenchSuite, type Cell } from "./suite.ts";
 import { startBenchWorker } from "./workerd/run-in-workerd.ts";
 
@@ -58,7 +68,9 @@ export const selectionCost: BenchSuite = {
     "lookup: Weir's `selectRevision` over a compiled route record (the worker's own call), weighted rendezvous " +
     "(one hash, then a mix, a log and a divide per revision) and cumulative intervals (a linear scan), with equal " +
     "weights. Each loop runs warm, in Node (`tsx`) and inside workerd (the same modules bundled with esbuild and " +
-    "served by Miniflare; local workerd's clock advances during execution, so the loop times itself). " +
+    "served by Miniflare; local workerd's clock advances during execution, so the loop times itself). *Node CPU* " +
+    "is the process's user+system time over the same loop (and its warm-up), which counts no time spent waiting " +
+    "for a CPU and so scatters less on a shared machine than wall time. " +
     "Allocations are Node heap deltas (`process.memoryUsage().heapUsed`) around 20,000 decisions after a forced GC, " +
     "minus the delta of an empty sample, the smallest of 5 samples (other work of the process only adds to a sample); " +
     "a sample during which a GC ran is discarded. Each figure is the median " +
@@ -71,6 +83,7 @@ export const selectionCost: BenchSuite = {
     const cases = new Map(COST_REVISIONS.map((r) => [r, costCase(r)]));
     const combos = COST_SCHEMES.flatMap((scheme) => COST_REVISIONS.map((revisions) => ({ scheme, revisions })));
     const node = new Map<string, number[]>();
+    const nodeCpu = new Map<string, number[]>();
     const workerd = new Map<string, number[]>();
     const bytes = new Map<string, (number | null)[]>();
     const id = (c: { scheme: string; revisions: number }) => `${c.scheme}/${c.revisions}`;
@@ -82,7 +95,11 @@ export const selectionCost: BenchSuite = {
         const started = performance.now();
         for (const combo of combos) {
           const c = cases.get(combo.revisions)!;
+          const cpuStart = process.cpuUsage();
           push(node, id(combo), timeDecisions(combo.scheme, c, n, () => performance.now()).ns);
+          const cpu = process.cpuUsage(cpuStart);
+          // the CPU span includes timeDecisions' warm-up run, so it is divided by both runs' decisions
+          push(nodeCpu, id(combo), ((cpu.user + cpu.system) * 1e3) / (n + Math.min(n, WARM_UP_DECISIONS)));
           const inWorkerd = await worker.get<{ ns: number }>(`/?scheme=${combo.scheme}&revisions=${combo.revisions}&n=${n}`);
           push(workerd, id(combo), inWorkerd.ns);
           // forced GCs are slow with Miniflare in the process: --quick samples one revision count
@@ -103,6 +120,7 @@ export const selectionCost: BenchSuite = {
         scheme: combo.revisions === COST_REVISIONS[0] ? COST_SCHEME_NAMES[combo.scheme] : "",
         revisions: combo.revisions,
         node: median(node.get(id(combo)) ?? []),
+        nodeCpu: median(nodeCpu.get(id(combo)) ?? []),
         workerd: median(workerd.get(id(combo)) ?? []),
         bytes: samples.length ? median(samples) : null,
       };
@@ -116,6 +134,7 @@ export const selectionCost: BenchSuite = {
             { key: "scheme", label: "decision" },
             { key: "revisions", label: "revisions" },
             { key: "node", label: "Node ns/decision", digits: 1 },
+            { key: "nodeCpu", label: "Node CPU ns/decision", digits: 1 },
             { key: "workerd", label: "workerd ns/decision", digits: 1 },
             { key: "bytes", label: "Node bytes/decision", digits: 2 },
           ],
