@@ -161,7 +161,13 @@ describe("the §1 walkthrough", () => {
 
     // The file exported at 50 % brings back v0 as primary and v3 at 50 %.
     const dry = await ok("apply", "-f", halfFile, "--dry-run");
-    expect(dry).toContain("update test/svc");
+    expect(dry).toBe(
+      "test: dry run, nothing changed; would:\n" +
+        "update test/svc\n" +
+        "  primary version: v3 → v0\n" +
+        `  primary origins: ${weir.v3.url} → ${weir.v1.url}\n` +
+        `  stage v3 → ${weir.v3.url} at 50%\n`,
+    );
     expect(JSON.parse(await ok("ps", "-o", "json")).configVersion).toBe(version);
     const applied = await ok("apply", "-f", halfFile);
     expect(writtenVersion(applied)).toBeGreaterThan(version);
