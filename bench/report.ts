@@ -41,7 +41,7 @@ export function environment(): Environment {
     const git = (...args: string[]) => execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     commit = git("rev-parse", "--short", "HEAD");
     // the measured code is core/ and bench/: say when it differs from the commit
-    if (git("status", "--porcelain", "--", "core", "bench", "test/core")) commit += " with local changes";
+    if (git("status", "--porcelain", "--untracked-files=no", "--", "core", "bench", "test/core")) commit += " with local changes";
   } catch {
     // not a git checkout: the figures are still worth printing
   }
