@@ -2,8 +2,9 @@
  * @module bench/suites
  * Every benchmark suite, in the order `npm run bench` runs them. Add a suite here.
  */
+import { overhead } from "./overhead.ts";
 import { selectionCost } from "./selection-cost.ts";
 import { selectionQuality } from "./selection-quality.ts";
 import type { BenchSuite } from "./suite.ts";
 
-export const SUITES: readonly BenchSuite[] = [selectionQuality, selectionCost];
+export const SUITES: readonly BenchSuite[] = [selectionQuality, selectionCost, overhead];

@@ -1,0 +1,108 @@
+/**
+ * @module bench/load/weir-runtime
+ * Weir as the load suites run it: the wrangler bundle (bench/load/weir-bundle.ts) with the
+ * bindings `unstable_getMiniflareWorkerOptions("wrangler.toml")` derives, served by
+ * Miniflare's own server (not `wrangler dev`, whose proxy would dominate every figure).
+ * Helper workers (the pass-through baseline, the KV seeder) run in the same workerd
+ * process, reached by their own hostnames through Miniflare's routes; every other
+ * hostname goes to Weir.
+ */
+import { build } from "esbuild";
+import { Miniflare, type WorkerOptions } from "miniflare";
+import { fileURLToPath } from "node:url";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { childPids } from "./process-cpu.ts";
+import { PROJECT_ROOT, weirBundle } from "./weir-bundle.ts";
+
+/** Secrets of the bench run: fixed, so no figure depends on a developer's .dev.vars. */
+export const BENCH_ADMIN_TOKEN = "bench-admin-token";
+const BENCH_STICKY_SECRET = "bench-sticky-secret";
+
+export interface HelperWorker {
+  name: string;
+  /** module path relative to this file */
+  entry: string;
+  /** the hostname it answers on */
+  host: string;
+  bindings?: Record<string, string>;
+  /** binds Weir's ROUTES namespace too */
+  routes?: boolean;
+}
+
+export interface WeirRuntimeOptions {
+  /** vars and secrets over wrangler.toml's */
+  bindings?: Record<string, string>;
+  helpers?: HelperWorker[];
+  /** Chrome DevTools Protocol port of workerd's isolates (bench/load/inspector.ts) */
+  inspectorPort?: number;
+}
+
+/** The ROUTES namespace as Miniflare hands it to Node. */
+export type RoutesNamespace = Awaited<ReturnType<Miniflare["getKVNamespace"]>>;
+
+export interface WeirRuntime {
+  mf: Miniflare;
+  /** Miniflare's server, e.g. http://127.0.0.1:PORT/ */
+  url: URL;
+  /** the workerd process serving every worker: its CPU is what the suites measure */
+  workerdPid: number;
+  routes(): Promise<RoutesNamespace>;
+  dispose(): Promise<void>;
+}
+
+async function bundleHelper(entry: string): Promise<string> {
+  const out = await build({
+    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser"],
+    write: false,
+    logLevel: "silent",
+  });
+  return out.outputFiles[0].text;
+}
+
+export async function startWeir(options: WeirRuntimeOptions = {}): Promise<WeirRuntime> {
+  const bundle = await weirBundle();
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(`${PROJECT_ROOT}wrangler.toml`);
+  const routesId = (workerOptions.kvNamespaces as Record<string, { id: string }>).ROUTES.id;
+  const weir = {
+    ...workerOptions,
+    name: "weir",
+    modulesRoot: fileURLToPath(new URL(".", `file://${bundle}`)),
+    modules: [{ type: "ESModule", path: bundle }],
+    bindings: {
+      ...workerOptions.bindings,
+      ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+      STICKY_SECRET: BENCH_STICKY_SECRET,
+      ...options.bindings,
+    },
+  } as WorkerOptions;
+  const helpers: WorkerOptions[] = [];
+  for (const helper of options.helpers ?? []) {
+    helpers.push({
+      name: helper.name,
+      modules: true,
+      script: await bundleHelper(helper.entry),
+      compatibilityDate: workerOptions.compatibilityDate,
+      routes: [`${helper.host}/*`],
+      bindings: helper.bindings,
+      kvNamespaces: helper.routes ? { ROUTES: routesId } : undefined,
+    });
+  }
+  const before = new Set(childPids("workerd"));
+  const mf = new Miniflare({ workers: [weir, ...helpers], inspectorPort: options.inspectorPort });
+  const url = await mf.ready;
+  const workerdPid = childPids("workerd").find((pid) => !before.has(pid));
+  if (workerdPid === undefined) throw new Error("cannot find the workerd process Miniflare started");
+  return {
+    mf,
+    url,
+    workerdPid,
+    routes: () => mf.getKVNamespace("ROUTES"),
+    dispose: () => mf.dispose(),
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * @module bench/overhead
+ * Data-plane overhead (issue 5 item 3): the same origin, in its own Node process, reached
+ * (a) directly, (b) through a bare pass-through Worker and (c) through Weir on a
+ * 3-revision weighted service with cookie affinity, (b) and (c) in the same workerd
+ * (Miniflare's own server, the wrangler bundle). autocannon drives each for short slices,
+ * (b) and (c) interleaved; the headline is workerd's CPU time per request.
+ */
+import { request as httpRequest } from "node:http";
+import { combineSlices, loadSlice, medianFigures, type LoadFigures, type LoadTarget, type Slice } from "./load/load-slice.ts";
+import { startOrigin } from "./load/origin.ts";
+import { putRecords, serviceRecords } from "./load/route-seed.ts";
+import { startWeir } from "./load/weir-runtime.ts";
+import { median, type BenchOptions, type BenchSuite, type Cell } from "./suite.ts";
+
+const PASS_HOST = "pass.bench.localhost";
+const WEIR_HOST = "svc.bench.weir.localhost";
+/** the 3-revision service: v0 50 %, v1 30 %, v2 20 % */
+const STAGED_BP = [3000, 2000];
+const CONNECTIONS = 10;
+
+type VariantId = "direct" | "pass" | "returning" | "fresh";
+
+const VARIANTS: Record<VariantId, string> = {
+  direct: "(a) origin directly",
+  pass: "(b) pass-through Worker",
+  returning: "(c) Weir, returning client (one cookie)",
+  fresh: "(c) Weir, fresh clients (no cookie: one minted per request)",
+};
+
+/** The `weir` cookie Weir mints for a first request, as a returning client sends it back. */
+function mintedCookie(base: URL, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(base, { headers: { host } }, (res) => {
+      res.resume();
+      const cookie = res.headers["set-cookie"]?.find((c) => c.startsWith("weir="));
+      if (res.statusCode !== 200 || cookie === undefined) reject(new Error(`Weir answered ${res.statusCode} without a weir cookie`));
+      else resolve(cookie.slice(0, cookie.indexOf(";")));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+export const overhead: BenchSuite = {
+  id: "overhead",
+  title: "Data-plane overhead: Weir against a bare pass-through Worker",
+  method:
+    "The origin is a Node HTTP server in its own process answering 200 \"Hello World\". autocannon (in the bench " +
+    `process, ${CONNECTIONS} keep-alive connections, GET /) loads it (a) directly, (b) through a bare pass-through ` +
+    "Worker (`fetch` of the incoming request re-aimed at the origin) and (c) through Weir on a 3-revision service " +
+    "(50/30/20 %, cookie affinity, all three on the same origin, route records written into local KV), (b) and (c) " +
+    "run by the same workerd: Miniflare's own server with the bundle `wrangler deploy --dry-run --outdir` makes and " +
+    "the bindings of `unstable_getMiniflareWorkerOptions(\"wrangler.toml\")` (not `wrangler dev`, whose proxy would " +
+    "dominate). (c) is measured twice: a returning client that sends one valid `weir` cookie on every request " +
+    "(the common case: the HMAC is checked once, then remembered), and fresh clients that send none (Weir mints and " +
+    "signs a cookie per request: the worst case). Each run interleaves short slices of (b) and both (c) in rotating " +
+    "order; a run's figure adds up its slices. CPU per request = workerd's utime+stime (/proc/<pid>/stat, all " +
+    "threads, 10 ms ticks) over the slices ÷ requests served. Ratios are taken per run (paired slices), then the " +
+    "median. Goals: CPU per request c/b ≤ 1.10, throughput c/b ≥ 0.90, p99 c − b ≤ 1 ms.",
+  async run(options: BenchOptions) {
+    const seconds = options.quick ? 0.5 : 2;
+    const slicesPerRun = options.quick ? 1 : 3;
+    const origin = await startOrigin();
+    const weir = await startWeir({ helpers: [{ name: "pass-through", entry: "./pass-through-worker.ts", host: PASS_HOST, bindings: { ORIGIN: origin.url } }] });
+    try {
+      await putRecords(await weir.routes(), serviceRecords("bench", "svc", origin.url, STAGED_BP));
+      const cookie = await mintedCookie(weir.url, WEIR_HOST);
+      const base = weir.url.href;
+      const targets: Record<VariantId, LoadTarget> = {
+        direct: { url: origin.url },
+        pass: { url: base, hosts: [PASS_HOST] },
+        returning: { url: base, hosts: [WEIR_HOST], headers: { cookie } },
+        fresh: { url: base, hosts: [WEIR_HOST] },
+      };
+      const worker: VariantId[] = ["pass", "returning", "fresh"];
+      const slice = (id: VariantId, s = seconds) =>
+        loadSlice(targets[id], { seconds: s, connections: CONNECTIONS, cpuPid: id === "direct" ? undefined : weir.workerdPid });
+
+      // warm-up: JIT, connection pools, route cache
+      for (const id of ["direct", ...worker] as VariantId[]) await slice(id, options.quick ? 0.3 : 1);
+
+      const runs = new Map<VariantId, LoadFigures[]>(Object.keys(VARIANTS).map((id) => [id as VariantId, []]));
+      for (let run = 0; run < options.runs; run++) {
+        const slices = new Map<VariantId, Slice[]>(Object.keys(VARIANTS).map((id) => [id as VariantId, []]));
+        slices.get("direct")!.push(await slice("direct"));
+        for (let s = 0; s < slicesPerRun; s++) {
+          for (let k = 0; k < worker.length; k++) {
+            const id = worker[(k + s + run) % worker.length];
+            slices.get(id)!.push(await slice(id));
+          }
+        }
+        for (const [id, list] of slices) runs.get(id)!.push(combineSlices(list));
+        const f = (id: VariantId) => runs.get(id)!.at(-1)!;
+        options.log(
+          `overhead: run ${run + 1}/${options.runs}: ` +
+            (Object.keys(VARIANTS) as VariantId[])
+              .map((id) => `${id} ${Math.round(f(id).rps)} req/s${f(id).cpuUs === null ? "" : ` ${f(id).cpuUs!.toFixed(0)} µs`}`)
+              .join(", "),
+        );
+      }
+
+      const rows: Record<string, Cell>[] = (Object.keys(VARIANTS) as VariantId[]).map((id) => {
+        const m = medianFigures(runs.get(id)!);
+        return { variant: VARIANTS[id], rps: m.rps, p50: m.p50, p99: m.p99, cpu: m.cpuUs, failures: m.failures };
+      });
+      const pass = runs.get("pass")!;
+      const ratioRow = (id: VariantId): Record<string, Cell> => {
+        const c = runs.get(id)!;
+        const cpu = median(c.map((f, i) => f.cpuUs! / pass[i].cpuUs!));
+        const rps = median(c.map((f, i) => f.rps / pass[i].rps));
+        const p99 = median(c.map((f, i) => f.p99 - pass[i].p99));
+        const met = (ok: boolean) => (ok ? "met" : "not met");
+        return {
+          variant: VARIANTS[id],
+          cpu,
+          cpuGoal: met(cpu <= 1.1),
+          rps,
+          rpsGoal: met(rps >= 0.9),
+          p99,
+          p99Goal: met(p99 <= 1),
+        };
+      };
+      return {
+        facts: {
+          connections: CONNECTIONS,
+          "slice seconds": seconds,
+          "slices per variant per run": slicesPerRun,
+          runs: options.runs,
+        },
+        tables: [
+          {
+            title: `Load through each path, median of ${options.runs} runs`,
+            columns: [
+              { key: "variant", label: "path" },
+              { key: "rps", label: "req/s", digits: 0 },
+              { key: "p50", label: "p50 ms", digits: 2 },
+              { key: "p99", label: "p99 ms", digits: 2 },
+              { key: "cpu", label: "workerd CPU µs/request", digits: 0 },
+              { key: "failures", label: "failed responses", digits: 0 },
+            ],
+            rows,
+            notes: ["(a) has no workerd CPU: the request never enters workerd."],
+          },
+          {
+            title: "Weir ÷ pass-through (per-run ratios, median)",
+            columns: [
+              { key: "variant", label: "(c) ÷ (b)" },
+              { key: "cpu", label: "CPU/request c/b", digits: 3 },
+              { key: "cpuGoal", label: "≤ 1.10" },
+              { key: "rps", label: "req/s c/b", digits: 3 },
+              { key: "rpsGoal", label: "≥ 0.90" },
+              { key: "p99", label: "p99 c − b ms", digits: 2 },
+              { key: "p99Goal", label: "≤ 1 ms" },
+            ],
+            rows: [ratioRow("returning"), ratioRow("fresh")],
+          },
+        ],
+      };
+    } finally {
+      await weir.dispose();
+      await origin.stop();
+    }
+  },
+};
