@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { isIP } from "node:net";
 import { dirname, join } from "node:path";
 import { ERROR_STATUS, WeirError, type ErrorCode } from "../core/errors.ts";
 import { normalizeHost } from "../core/hostnames.ts";
@@ -134,8 +135,8 @@ export class ApiClient {
         {
           host: address,
           port: url.port || (url.protocol === "https:" ? 443 : 80),
-          // TLS must still name the real host (SNI, certificate check).
-          servername: url.protocol === "https:" ? normalizeHost(url.hostname) : undefined,
+          // TLS must still name the real host (SNI, certificate check); SNI never carries an IP.
+          servername: url.protocol === "https:" && !isIP(url.hostname.replace(/^\[|\]$/g, "")) ? normalizeHost(url.hostname) : undefined,
           method,
           path: url.pathname + url.search,
           headers,

@@ -85,6 +85,11 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       reject(new Error(`wrangler dev exited with code ${code} before it was ready:\n${output.slice(-2000)}`));
     });
   });
+  // If this process ends without stop() (a crash, process.exit), take wrangler and
+  // workerd with it rather than leave them holding the port.
+  const killOnExit = () => signalGroup(child.pid!, "SIGKILL");
+  process.on("exit", killOnExit);
+  void exited.then(() => process.off("exit", killOnExit));
   const stop = () => stopGroup(child, exited);
   try {
     await ready;
