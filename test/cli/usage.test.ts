@@ -35,7 +35,7 @@ describe("help", () => {
   const paths = commandPaths(createProgram(capture().ctx));
 
   it("covers every command of DESIGN §8", () => {
-    expect(paths.map((p) => p.join(" "))).toEqual([
+    expect(paths.map((p) => p.join(" "))).toEqual(expect.arrayContaining([
       "run",
       "ps",
       "inspect",
@@ -51,7 +51,7 @@ describe("help", () => {
       "domain add",
       "domain ls",
       "domain rm",
-    ]);
+    ]));
   });
 
   it.each(paths.map((p) => [p.join(" "), p]))("weir %s --help describes it with an example", async (_name, path) => {
