@@ -25,6 +25,11 @@ type StoreMethods = Pick<
   | "rollback"
   | "addDomain"
   | "removeDomain"
+  | "startRollout"
+  | "rolloutStatus"
+  | "pauseRollout"
+  | "resumeRollout"
+  | "abortRollout"
 >;
 
 export type StoreClient = {

@@ -43,6 +43,9 @@ import type {
 import { Outbox, retryDelayMs } from "./outbox.ts";
 import { migrate } from "./schema.ts";
 import { Timers, type TimerHandler } from "./timers.ts";
+import { ROLLOUT_TIMER, Rollouts, type RolloutStart } from "./rollouts.ts";
+import { statsStoreOf } from "./stats-store.ts";
+import type { RolloutView } from "../../core/rollout.ts";
 
 /** The name of the one global instance. */
 export const CONFIG_STORE_NAME = "config";
@@ -110,6 +113,8 @@ export class ConfigStore extends DurableObject<Env> {
   private readonly outbox: Outbox;
   /** Handlers of named timers, by prefix; timed rollouts add theirs here. */
   protected readonly timerHandlers: Record<string, TimerHandler>;
+  /** timed rollouts (issue 6): their records, steps and analysis */
+  private readonly rollouts: Rollouts;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -128,16 +133,29 @@ export class ConfigStore extends DurableObject<Env> {
         if (this.sql.exec(`SELECT 1 FROM timers WHERE name = 'outbox'`).toArray().length > 0) await this.timers.cancel("outbox");
       },
     );
+    this.rollouts = new Rollouts({
+      sql: this.sql,
+      timers: this.timers,
+      mutate: (w, plan) => this.mutate(w, plan),
+      load: (id) => this.load(id),
+      version: () => this.version(),
+      stats: (service, from, to) => statsStoreOf(this.env, service).window(from, to),
+      now: () => Date.now(),
+    });
     this.timerHandlers = {
       outbox: async () => {
         await this.outbox.flush();
       },
+      [ROLLOUT_TIMER]: (name) => this.rollouts.onTimer(name),
     };
   }
 
   /** The one alarm serves every named timer: outbox retries now, rollout steps later. */
   override async alarm(): Promise<void> {
-    await this.timers.run(this.timerHandlers);
+    // An alarm fires for the earliest timer; running that one even if the clock reads a
+    // little earlier lets tests drive timers with runDurableObjectAlarm (steps use stored due times).
+    const earliest = this.sql.exec<{ due: number | null }>(`SELECT MIN(due) AS due FROM timers`).one().due;
+    await this.timers.run(this.timerHandlers, Math.max(Date.now(), earliest ?? 0));
   }
 
   // ---- reads ----
@@ -236,21 +254,52 @@ export class ConfigStore extends DurableObject<Env> {
   }
 
   /** Weights in bp by staged version; all change atomically. */
-  setWeights(w: WriteContext, stack: string, name: string, weights: Record<string, number>): Promise<Outcome<StoredService>> {
-    return this.mutate(w, () => {
+  async setWeights(w: WriteContext, stack: string, name: string, weights: Record<string, number>, force?: boolean): Promise<Outcome<StoredService>> {
+    return this.afterRollout(`${stack}/${name}`, this.mutate(w, () => {
       const { id, state } = this.existing(stack, name);
+      this.rollouts.guard(id, force, w.actor);
       const after = setWeights(state, weights);
       const text = Object.entries(weights).map(([v, bp]) => `${v}=${bp / 100}%`).join(" ");
       return this.single(id, state, after, "weight", `weight ${id} ${text}`);
-    });
+    }));
   }
 
-  promote(w: WriteContext, stack: string, name: string, version: string): Promise<Outcome<StoredService>> {
-    return this.mutate(w, () => {
+  async promote(w: WriteContext, stack: string, name: string, version: string, force?: boolean): Promise<Outcome<StoredService>> {
+    return this.afterRollout(`${stack}/${name}`, this.mutate(w, () => {
       const { id, state } = this.existing(stack, name);
+      this.rollouts.guard(id, force, w.actor);
       const after = promote(state, version);
       return this.single(id, state, after, "promote", `promote ${id}:${version} (was ${state.service.version})`);
-    });
+    }));
+  }
+
+  // ---- timed rollouts (issue 6; admin/store/rollouts.ts) ----
+
+  startRollout(w: WriteContext, stack: string, name: string, input: RolloutStart): Promise<Outcome<RolloutView>> {
+    return this.rollouts.start(w, stack, name, input);
+  }
+
+  rolloutStatus(stack: string, name: string): Outcome<RolloutView> {
+    return this.rollouts.status(stack, name);
+  }
+
+  pauseRollout(stack: string, name: string): Promise<Outcome<RolloutView>> {
+    return this.rollouts.pause(stack, name);
+  }
+
+  resumeRollout(stack: string, name: string): Promise<Outcome<RolloutView>> {
+    return this.rollouts.resume(stack, name);
+  }
+
+  abortRollout(w: WriteContext, stack: string, name: string): Promise<Outcome<RolloutView>> {
+    return this.rollouts.abort(w, stack, name);
+  }
+
+  /** After a write that may have ended a rollout (force, rm, rollback, apply): re-arm its timer. */
+  private async afterRollout<T>(id: string, write: Promise<Outcome<T>>): Promise<Outcome<T>> {
+    const outcome = await write;
+    await this.rollouts.settle(id);
+    return outcome;
   }
 
   removeRevision(w: WriteContext, stack: string, name: string, version: string): Promise<Outcome<StoredService>> {
@@ -459,6 +508,7 @@ export class ConfigStore extends DurableObject<Env> {
   private commit(configVersion: number, at: string, actor: string, change: Change): void {
     const base = this.env.BASE_DOMAIN;
     const { id, before, after } = change;
+    this.rollouts.onChange(id, change.operation, actor);
     const afterHosts = after ? hostnamesOf(after, base) : new Map<string, { kind: string; what: string }>();
     for (const [host, mine] of afterHosts) {
       const held = this.sql.exec<{ service: string; what: string }>(`SELECT service, what FROM hostnames WHERE host = ?`, host).toArray()[0];
