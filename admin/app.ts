@@ -14,6 +14,7 @@ import { store, type AdminEnv } from "./context.ts";
 import { etagOf } from "./etag.ts";
 import { registerDomainRoutes } from "./routes/domains.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
+import { registerRolloutRoutes } from "./routes/rollouts.ts";
 import { registerServiceRoutes } from "./routes/services.ts";
 import { registerStackRoutes } from "./routes/stacks.ts";
 import { commonErrors } from "./schemas.ts";
@@ -65,6 +66,7 @@ registerServiceRoutes(adminApp);
 registerStackRoutes(adminApp);
 registerHistoryRoutes(adminApp);
 registerDomainRoutes(adminApp);
+registerRolloutRoutes(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 

@@ -41,11 +41,3 @@ export function settle<T>(c: AdminContext, outcome: Outcome<T>): T {
   }
   return outcome.value;
 }
-
-/** Body fields of timed rollouts, which a later release adds (issue 6). */
-export function refuseTimedRollout(body: { duration?: string; interval?: string; pause?: boolean }): void {
-  const used = (["duration", "interval", "pause"] as const).filter((k) => body[k] !== undefined);
-  if (used.length > 0) {
-    throw new WeirError("invalid", `timed rollouts are not available yet (${used.join(", ")}); change weights without them`);
-  }
-}

@@ -5,7 +5,8 @@
  */
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { percentToBp } from "../../core/weights.ts";
-import { refuseTimedRollout, settle, store, style, writeContext, type AdminEnv } from "../context.ts";
+import { settle, store, style, writeContext, type AdminEnv } from "../context.ts";
+import { maybeStartRollout, rolloutStarted } from "./rollouts.ts";
 import {
   commonErrors,
   conflict,
@@ -107,16 +108,17 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
       path: "/v1/services/{stack}/{name}/weights",
       tags,
       security,
-      summary: "Set the weights of one or more staged revisions atomically (weir weight)",
+      summary: "Set the weights of one or more staged revisions atomically (weir weight); with `duration`, ramp to them as a timed rollout (202)",
       request: { params: ServiceParams, body: jsonBody(WeightsBody) },
-      responses: { 200: jsonResponse(ServiceView, "The service with its new weights"), ...writeErrors, ...notFound },
+      responses: { 200: jsonResponse(ServiceView, "The service with its new weights"), ...rolloutStarted, ...writeErrors, ...notFound, ...conflict },
     }),
     async (c) => {
       const { stack, name } = c.req.valid("param");
       const body = c.req.valid("json");
-      refuseTimedRollout(body);
       const weights = Object.fromEntries(Object.entries(body.weights).map(([v, p]) => [v, percentToBp(p)]));
-      const stored = settle(c, await store(c).setWeights(writeContext(c), stack, name, weights));
+      const started = await maybeStartRollout(c, stack, name, body, { kind: "weights", weights });
+      if (started) return started as never;
+      const stored = settle(c, await store(c).setWeights(writeContext(c), stack, name, weights, body.force));
       return c.json(serviceView(stored, style(c)), 200);
     },
   );
@@ -127,15 +129,16 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
       path: "/v1/services/{stack}/{name}/promote",
       tags,
       security,
-      summary: "Make a staged revision the primary (weir promote)",
+      summary: "Make a staged revision the primary (weir promote); with `duration`, ramp it up first as a timed rollout (202)",
       request: { params: ServiceParams, body: jsonBody(PromoteBody) },
-      responses: { 200: jsonResponse(ServiceView, "The service after promotion"), ...writeErrors, ...notFound },
+      responses: { 200: jsonResponse(ServiceView, "The service after promotion"), ...rolloutStarted, ...writeErrors, ...notFound, ...conflict },
     }),
     async (c) => {
       const { stack, name } = c.req.valid("param");
       const body = c.req.valid("json");
-      refuseTimedRollout(body);
-      const stored = settle(c, await store(c).promote(writeContext(c), stack, name, body.version));
+      const started = await maybeStartRollout(c, stack, name, body, { kind: "promote", version: body.version });
+      if (started) return started as never;
+      const stored = settle(c, await store(c).promote(writeContext(c), stack, name, body.version, body.force));
       return c.json(serviceView(stored, style(c)), 200);
     },
   );

@@ -217,8 +217,9 @@ describe("PUT …/weights (weight)", () => {
     await expectError(await api("PUT", path(stack, "/weights"), { body: { weights: { v1: -1 } } }), 422, "invalid");
     await expectError(await api("PUT", path(stack, "/weights"), { body: { weights: { v1: "50%" } } }), 400, "bad_request");
     await expectError(await api("PUT", path(stack, "/weights"), { body: { weights: [10] } }), 400, "bad_request");
-    const timed = await expectError(await api("PUT", path(stack, "/weights"), { body: { weights: { v1: 50 }, duration: "10m" } }), 422, "invalid");
-    expect(timed).toContain("timed rollouts are not available");
+    // a timed change that cannot be honoured is refused the same way (issue 6)
+    const timed = await expectError(await api("PUT", path(stack, "/weights"), { body: { weights: { v1: 50 }, duration: "3s" } }), 422, "invalid");
+    expect(timed).toContain("too short");
     expect(await currentVersion()).toBe(version);
     expect(await historyCount(stack)).toBe(count);
     const view = await json(await api("GET", path(stack)));
@@ -250,7 +251,7 @@ describe("POST …/promote", () => {
     await stage(stack, "svc", "v3", origin("helloV3"));
     expect(await expectError(await api("POST", path(stack, "/promote"), { body: { version: "v9" } }), 422, "invalid")).toContain("'v9'");
     expect(await expectError(await api("POST", path(stack, "/promote"), { body: { version: "v0" } }), 422, "invalid")).toContain("already the primary");
-    await expectError(await api("POST", path(stack, "/promote"), { body: { version: "v3", duration: "5m" } }), 422, "invalid");
+    await expectError(await api("POST", path(stack, "/promote"), { body: { version: "v3", duration: "3s" } }), 422, "invalid");
     await expectError(await api("POST", path(stack, "/promote"), { body: {} }), 400, "bad_request");
     await expectError(await api("POST", `/v1/services/${stack}/nope/promote`, { body: { version: "v3" } }), 404, "not_found");
   });

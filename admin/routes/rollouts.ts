@@ -1,0 +1,153 @@
+/**
+ * @module admin/routes/rollouts
+ * Timed rollouts and edge statistics (issue 6): the rollout of a service (status, pause,
+ * resume, abort), its per-revision statistics over a window, and how a weight change or
+ * promote with a `duration` becomes a rollout.
+ */
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { statsStoreOf } from "../store/stats-store.ts";
+import { emptyCounters } from "../../core/edge-stats.ts";
+import { WeirError } from "../../core/errors.ts";
+import { formatDuration, parseDuration } from "../../core/duration.ts";
+import { RolloutView as CoreRolloutView } from "../../core/rollout.ts";
+import { revisionStatsView, StatsView as CoreStatsView } from "../../core/stats-view.ts";
+import { STATS_BUCKET_MS } from "../../core/edge-stats.ts";
+import { STATS_RETENTION_MS } from "../store/stats-store.ts";
+import { settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
+import { commonErrors, jsonResponse, notFound, ServiceParams, writeErrors } from "../schemas.ts";
+import type { RolloutStart } from "../store/rollouts.ts";
+
+export const RolloutView = CoreRolloutView.openapi("RolloutView");
+export const StatsView = CoreStatsView.openapi("StatsView");
+const StatsQuery = z.object({ window: z.string().optional().openapi({ example: "5m" }) });
+
+const tags = ["rollouts"];
+const security = [{ bearer: [] }];
+const inFlight = { 409: { description: "No rollout in flight to change, or one in flight already", content: { "application/json": { schema: z.object({ error: z.object({ code: z.string(), message: z.string() }) }) } } } };
+
+/** The 202 a weight change or promote with a duration answers with. */
+export const rolloutStarted = { 202: jsonResponse(RolloutView, "A timed rollout has started; its steps run on the server") };
+
+const DEFAULT_WINDOW = "5m";
+
+/** Rollout fields used without a duration are a mistake worth naming. */
+function timedFieldsWithoutDuration(body: Record<string, unknown>): void {
+  const used = ["interval", "pause", "maxErrorRate", "minRequests"].filter((k) => body[k] !== undefined);
+  if (used.length > 0) throw new WeirError("invalid", `${used.join(", ")} only apply to a timed rollout: add a duration`);
+}
+
+/**
+ * A weight change or promote with `duration` starts a rollout and answers 202 with it;
+ * without one this returns null and the caller makes the change at once (`force` passes on).
+ */
+export async function maybeStartRollout(
+  c: AdminContext,
+  stack: string,
+  name: string,
+  body: { duration?: string; interval?: string; pause?: boolean; force?: boolean; maxErrorRate?: number; minRequests?: number },
+  what: Pick<RolloutStart, "kind" | "weights" | "version">,
+): Promise<Response | null> {
+  if (body.duration === undefined) {
+    timedFieldsWithoutDuration(body);
+    return null;
+  }
+  const input: RolloutStart = { ...what, duration: body.duration };
+  if (body.interval !== undefined) input.interval = body.interval;
+  if (body.pause !== undefined) input.pause = body.pause;
+  if (body.force !== undefined) input.force = body.force;
+  if (body.maxErrorRate !== undefined) input.maxErrorRate = body.maxErrorRate;
+  if (body.minRequests !== undefined) input.minRequests = body.minRequests;
+  if (body.minRequests !== undefined && body.maxErrorRate === undefined) {
+    throw new WeirError("invalid", "minRequests only applies with maxErrorRate");
+  }
+  return c.json(settle(c, await store(c).startRollout(writeContext(c), stack, name, input)), 202);
+}
+
+function windowMs(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new WeirError("bad_request", `window '${text}' does not parse: write a duration like '30s', '5m' or '1h'`);
+  if (ms < STATS_BUCKET_MS || ms > STATS_RETENTION_MS) {
+    throw new WeirError("invalid", `window ${text} must be between ${formatDuration(STATS_BUCKET_MS)} and ${formatDuration(STATS_RETENTION_MS)}`);
+  }
+  return ms;
+}
+
+export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/services/{stack}/{name}/rollout",
+      tags,
+      security,
+      summary: "The service's rollout: progress, weights, schedule, last analysis (weir rollout status)",
+      request: { params: ServiceParams },
+      responses: { 200: jsonResponse(RolloutView, "The current or last rollout"), ...commonErrors, ...notFound },
+    }),
+    async (c) => {
+      const { stack, name } = c.req.valid("param");
+      return c.json(settle(c, await store(c).rolloutStatus(stack, name)), 200);
+    },
+  );
+
+  for (const action of ["pause", "resume", "abort"] as const) {
+    const summary = {
+      pause: "Hold the rollout where it is (weir rollout pause)",
+      resume: "Continue a paused rollout; later steps move back by the pause (weir rollout resume)",
+      abort: "Stop the rollout and restore the weights and slot table from before it (weir rollout abort)",
+    }[action];
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/v1/services/{stack}/{name}/rollout/${action}`,
+        tags,
+        security,
+        summary,
+        request: { params: ServiceParams },
+        responses: { 200: jsonResponse(RolloutView, "The rollout after the change"), ...writeErrors, ...notFound, ...inFlight },
+      }),
+      async (c) => {
+        const { stack, name } = c.req.valid("param");
+        const s = store(c);
+        const outcome =
+          action === "abort"
+            ? await s.abortRollout(writeContext(c), stack, name)
+            : action === "pause"
+              ? await s.pauseRollout(stack, name)
+              : await s.resumeRollout(stack, name);
+        return c.json(settle(c, outcome), 200);
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/services/{stack}/{name}/stats",
+      tags,
+      security,
+      summary: "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, status classes, origin errors, error rate, latency (weir stats)",
+      request: { params: ServiceParams, query: StatsQuery },
+      responses: { 200: jsonResponse(StatsView, "Statistics of the service's revisions"), ...commonErrors, ...notFound, 422: writeErrors[422] },
+    }),
+    async (c) => {
+      const { stack, name } = c.req.valid("param");
+      const window = c.req.valid("query").window ?? DEFAULT_WINDOW;
+      const span = windowMs(window);
+      const { service } = settle(c, await store(c).getService(stack, name));
+      const to = Date.now();
+      const from = to - span;
+      const counts = await statsStoreOf(c.env, `${stack}/${name}`).window(from, to);
+      const versions = [service.version, ...service.revisions.map((r) => r.version)];
+      return c.json(
+        {
+          service: `${stack}/${name}`,
+          window,
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          revisions: versions.map((v) => revisionStatsView(v, counts[v] ?? emptyCounters())),
+        },
+        200,
+      );
+    },
+  );
+}
