@@ -16,6 +16,9 @@ export default defineConfig({
                 ADMIN_TOKEN: "test-root-token",
                 STICKY_SECRET: "test-sticky-secret",
                 ORIGIN_PORT: String(inject("originPort")),
+                // Edge stats flush on every request, so a test's own waitOnExecutionContext
+                // does not wait out a delayed flush (tests that batch set it themselves).
+                STATS_FLUSH_MS: "0",
                 // ports of every test origin (test/setup/origins.ts), for test/worker
                 ORIGINS: inject("origins"),
               },

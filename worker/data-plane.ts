@@ -12,6 +12,7 @@ import type { Env } from "./env.ts";
 import { proxy, timeoutMs, viaListsWeir } from "./proxy.ts";
 import { splitRequestUrl, type RequestUrl } from "./request-url.ts";
 import { cacheMs, lookupRoute } from "./route-cache.ts";
+import { recordServed, type WaitUntil } from "./stats-recorder.ts";
 
 export const REVISION_HEADER = "weir-revision";
 export const CONFIG_VERSION_HEADER = "weir-config-version";
@@ -19,16 +20,21 @@ export const CONFIG_VERSION_HEADER = "weir-config-version";
 /** rotates the first origin tried among a revision's origins */
 let nextOrigin = 0;
 
-export async function handleDataPlane(request: Request, env: Env, url: RequestUrl = splitRequestUrl(request.url)): Promise<Response> {
+export async function handleDataPlane(
+  request: Request,
+  env: Env,
+  url: RequestUrl = splitRequestUrl(request.url),
+  ctx?: WaitUntil,
+): Promise<Response> {
   try {
-    return await serve(request, env, url);
+    return await serve(request, env, url, ctx);
   } catch (error) {
     if (isWeirError(error)) return errorResponse(error);
     throw error;
   }
 }
 
-async function serve(request: Request, env: Env, url: RequestUrl): Promise<Response> {
+async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil | undefined): Promise<Response> {
   const host = url.host;
   if (viaListsWeir(request.headers.get("via"))) {
     throw new WeirError("loop_detected", `the request for '${host}' has already passed through Weir (Via): the route loops back to Weir`);
@@ -59,8 +65,9 @@ async function serve(request: Request, env: Env, url: RequestUrl): Promise<Respo
   if (setCookie !== undefined) responseHeaders.push(["set-cookie", setCookie]);
 
   const origins = revision.origins;
+  const started = Date.now();
   try {
-    return await proxy(request, {
+    const response = await proxy(request, {
       pathAndQuery: url.pathAndQuery,
       host: url.rawHost,
       https: url.https,
@@ -69,8 +76,15 @@ async function serve(request: Request, env: Env, url: RequestUrl): Promise<Respo
       timeoutMs: timeoutMs(env.ORIGIN_TIMEOUT_MS),
       responseHeaders,
     });
+    // Edge statistics (issue 6): counted in memory, flushed off the request path.
+    recordServed(env, ctx, record.service, revision.version, response.status, Date.now() - started);
+    return response;
   } catch (error) {
-    if (isWeirError(error)) return errorResponse(error, Object.fromEntries(responseHeaders));
+    if (isWeirError(error)) {
+      const originFailed = error.code === "origin_unreachable" || error.code === "origin_timeout";
+      recordServed(env, ctx, record.service, revision.version, originFailed ? "origin_error" : error.status, Date.now() - started);
+      return errorResponse(error, Object.fromEntries(responseHeaders));
+    }
     throw error;
   }
 }

@@ -24,6 +24,6 @@ export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     const url = splitRequestUrl(request.url);
     if (url.host === adminHost(env)) return adminApp.fetch(request, env, ctx);
-    return handleDataPlane(request, env, url);
+    return handleDataPlane(request, env, url, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -1,0 +1,77 @@
+// Edge statistics from the data plane (issue 6): what the Worker served, counted per
+// revision by the isolate's recorder and flushed through ctx.waitUntil into the service's
+// StatsStore, checked against the responses the test itself received from real origins.
+import { describe, expect, it } from "vitest";
+import { statsStoreOf } from "../../admin/store/stats-store.ts";
+import { call, env, origin, seed } from "./helpers.ts";
+
+const failing = () => `http://127.0.0.1:${(env.ORIGINS as unknown as { failing: number }).failing}`;
+
+let n = 0;
+const unique = () => `stats${++n}-${crypto.randomUUID().slice(0, 6)}`;
+
+async function countsOf(service: string) {
+  return statsStoreOf(env, service).window(Date.now() - 60_000, Date.now() + 1);
+}
+
+describe("edge statistics from the data plane", () => {
+  it("count each revision's requests and status classes as served", async () => {
+    const stack = unique();
+    await seed({
+      stack,
+      name: "svc",
+      origins: [origin("hello")],
+      revisions: { v3: { origins: [origin("helloV3")], weight: 50 } },
+    });
+    const served: Record<string, number> = {};
+    for (let i = 0; i < 60; i++) {
+      // no cookie: each request gets a fresh sticky key, so both revisions serve
+      const res = await call(`http://svc.${stack}.weir.localhost/`, {}, { STATS_FLUSH_MS: "0" });
+      expect(res.status).toBe(200);
+      const version = res.headers.get("weir-revision") as string;
+      served[version] = (served[version] ?? 0) + 1;
+      await res.arrayBuffer();
+    }
+    expect(Object.keys(served).sort()).toEqual(["v0", "v3"]);
+    const counts = await countsOf(`${stack}/svc`);
+    for (const version of ["v0", "v3"]) {
+      expect(counts[version].requests, version).toBe(served[version]);
+      expect(counts[version].status).toEqual([0, served[version], 0, 0, 0]);
+      expect(counts[version].originErrors).toBe(0);
+      expect(counts[version].latency.reduce((a, b) => a + b, 0)).toBe(served[version]);
+    }
+  });
+
+  it("count 5xx from the origin and origin errors apart, and version hosts under their revision", async () => {
+    const stack = unique();
+    await seed({
+      stack,
+      name: "svc",
+      origins: [origin("hello")],
+      revisions: { bad: { origins: [failing()], weight: 0 }, gone: { origins: [origin("dead")], weight: 0 } },
+    });
+    const get = async (host: string) => {
+      const res = await call(`http://${host}.${stack}.weir.localhost/`, {}, { STATS_FLUSH_MS: "0" });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    for (let i = 0; i < 3; i++) expect(await get("svc-bad")).toBe(500);
+    for (let i = 0; i < 2; i++) expect(await get("svc-gone")).toBe(502);
+    expect(await get("svc-v0")).toBe(200);
+    const counts = await countsOf(`${stack}/svc`);
+    expect(counts.bad).toMatchObject({ requests: 3, status: [0, 0, 0, 0, 3], originErrors: 0 });
+    expect(counts.gone).toMatchObject({ requests: 2, status: [0, 0, 0, 0, 0], originErrors: 2 });
+    expect(counts.v0.requests).toBe(1);
+  });
+
+  it("batch counts and deliver them within the flush interval, without a write per request", async () => {
+    const stack = unique();
+    await seed({ stack, name: "svc", origins: [origin("hello")] });
+    const url = `http://svc.${stack}.weir.localhost/`;
+    // The first request of a quiet isolate flushes at once; the ones right after it are
+    // batched behind one delayed flush, which the last request's context waits for.
+    const responses = await Promise.all(Array.from({ length: 25 }, () => call(url, {}, { STATS_FLUSH_MS: "300" })));
+    for (const res of responses) await res.arrayBuffer();
+    expect((await countsOf(`${stack}/svc`)).v0.requests).toBe(25);
+  });
+});
