@@ -1,0 +1,365 @@
+// Timed rollouts (issue 6): steps driven by the ConfigStore's alarm (runDurableObjectAlarm,
+// no sleeps; each step is due at its stored time, checked against the alarm the store
+// sets), pause/resume/abort, promote with a duration, 409 while a rollout is in flight, and
+// the automatic abort of a canary whose real origin answers 500 to everything.
+// Rollouts here use intervals of a minute or more so no alarm fires by itself mid-test.
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import { compileRouteRecord, RouteRecord, routeKey } from "../../core/route-record.ts";
+import type { RolloutView } from "../../core/rollout.ts";
+import { selectRevision } from "../../core/selection.ts";
+import type { ServiceView } from "../../core/views.ts";
+import { api, call, env, expectError, json, origin, run, stage, storeStub, uniqueStack } from "./helpers.ts";
+
+const KEYS = Array.from({ length: 20_000 }, (_, i) => `key-${i}`);
+const started: string[] = [];
+
+/** Leaves no rollout in flight for the next test: the store and its alarm are shared. */
+afterEach(async () => {
+  for (const id of started.splice(0)) {
+    const res = await api("POST", `/v1/services/${id}/rollout/abort`);
+    await res.arrayBuffer();
+  }
+});
+
+async function startWeights(stack: string, weights: Record<string, number>, extra: Record<string, unknown> = {}): Promise<RolloutView> {
+  const view = await json<RolloutView>(await api("PUT", `/v1/services/${stack}/svc/weights`, { body: { weights, ...extra } }), 202);
+  started.push(`${stack}/svc`);
+  return view;
+}
+
+async function status(stack: string): Promise<RolloutView> {
+  return json<RolloutView>(await api("GET", `/v1/services/${stack}/svc/rollout`));
+}
+
+async function service(stack: string): Promise<ServiceView> {
+  return json<ServiceView>(await api("GET", `/v1/services/${stack}/svc`));
+}
+
+function weightOf(s: ServiceView, version: string): number {
+  return version === s.version ? s.weight : (s.revisions.find((r) => r.version === version)?.weight ?? 0);
+}
+
+/** When the store's alarm is set, or null. */
+function alarmAt(): Promise<number | null> {
+  return runInDurableObject(storeStub(), (_i, state) => state.storage.getAlarm());
+}
+
+/** The revision of each key, from the published weighted route record. */
+async function routing(stack: string): Promise<string[]> {
+  const route = compileRouteRecord(RouteRecord.parse(await env.ROUTES.get(routeKey(`svc.${stack}.weir.localhost`), "json")));
+  return KEYS.map((k) => route.record.revisions[selectRevision(route, k)].version);
+}
+
+async function history(stack: string): Promise<{ operation: string; summary: string; configVersion: number; actor: string }[]> {
+  return (await json(await api("GET", `/v1/history?service=${stack}/svc`))).entries;
+}
+
+describe("timed weight rollouts", () => {
+  it("reaches its target in 10 steps on schedule, each a versioned change that keeps canary users", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    const r = await startWeights(stack, { v3: 50 }, { duration: "10m", interval: "1m" });
+    expect(r).toMatchObject({ status: "running", step: 0, steps: 10, duration: "10m", interval: "1m", from: { v3: 0 }, target: { v3: 50 } });
+    const t0 = Date.parse(r.startedAt);
+    expect(Date.parse(r.nextStepAt as string)).toBe(t0 + 60_000);
+
+    let before = await routing(stack);
+    let lastVersion = (await service(stack)).configVersion;
+    for (let k = 1; k <= 10; k++) {
+      // the alarm is set for this step's due time
+      expect(await alarmAt()).toBe(t0 + k * 60_000);
+      expect(await runDurableObjectAlarm(storeStub())).toBe(true);
+      const s = await service(stack);
+      expect(weightOf(s, "v3")).toBe(5 * k);
+      expect(s.configVersion).toBeGreaterThan(lastVersion);
+      lastVersion = s.configVersion;
+      // minimal diff: nobody already on v3 leaves it
+      const after = await routing(stack);
+      expect(before.every((v, i) => v !== "v3" || after[i] === "v3")).toBe(true);
+      before = after;
+    }
+    const done = await status(stack);
+    expect(done).toMatchObject({ status: "completed", step: 10, current: { v3: 50 }, nextStepAt: null, reason: "reached its target" });
+    expect(await alarmAt()).toBeNull();
+    const steps = (await history(stack)).filter((e) => e.operation === "rollout step");
+    expect(steps.map((e) => e.summary)).toEqual(Array.from({ length: 10 }, (_, i) => `rollout ${stack}/svc step ${i + 1}/10: weight v3=${5 * (i + 1)}%`));
+    expect(new Set(steps.map((e) => e.configVersion)).size).toBe(10);
+    expect(before.filter((v) => v === "v3").length / KEYS.length).toBeCloseTo(0.5, 1);
+  });
+
+  it("holds while paused and continues on resume", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    await startWeights(stack, { v3: 40 }, { duration: "4m", interval: "1m" });
+    await runDurableObjectAlarm(storeStub());
+    expect(weightOf(await service(stack), "v3")).toBe(10);
+
+    const paused = await json<RolloutView>(await api("POST", `/v1/services/${stack}/svc/rollout/pause`));
+    expect(paused).toMatchObject({ status: "paused", step: 1, nextStepAt: null });
+    expect(await alarmAt()).toBeNull();
+    // a forced alarm while paused moves nothing
+    await runDurableObjectAlarm(storeStub());
+    expect(weightOf(await service(stack), "v3")).toBe(10);
+    expect((await status(stack)).step).toBe(1);
+
+    const resumed = await json<RolloutView>(await api("POST", `/v1/services/${stack}/svc/rollout/resume`));
+    expect(resumed.status).toBe("running");
+    // the next step moved back by the time spent paused
+    expect(Date.parse(resumed.nextStepAt as string)).toBeGreaterThanOrEqual(Date.parse(resumed.startedAt) + 120_000);
+    expect(await alarmAt()).toBe(Date.parse(resumed.nextStepAt as string));
+    for (let k = 2; k <= 4; k++) {
+      await runDurableObjectAlarm(storeStub());
+      expect(weightOf(await service(stack), "v3")).toBe(10 * k);
+    }
+    expect((await status(stack)).status).toBe("completed");
+  });
+
+  it("can start paused", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    const r = await startWeights(stack, { v3: 20 }, { duration: "2m", interval: "1m", pause: true });
+    expect(r).toMatchObject({ status: "paused", nextStepAt: null });
+    expect(await alarmAt()).toBeNull();
+    await json(await api("POST", `/v1/services/${stack}/svc/rollout/resume`));
+    await runDurableObjectAlarm(storeStub());
+    expect(weightOf(await service(stack), "v3")).toBe(10);
+  });
+
+  it("abort restores the earlier weights and every key's revision", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"), 10);
+    const beforeRollout = await routing(stack);
+    await startWeights(stack, { v3: 70 }, { duration: "6m", interval: "1m" });
+    for (let k = 0; k < 3; k++) await runDurableObjectAlarm(storeStub());
+    expect(weightOf(await service(stack), "v3")).toBe(40);
+    expect(await routing(stack)).not.toEqual(beforeRollout);
+
+    const res = await api("POST", `/v1/services/${stack}/svc/rollout/abort`);
+    const aborted = await json<RolloutView>(res);
+    expect(aborted).toMatchObject({ status: "aborted", step: 3, reason: "aborted by root" });
+    const s = await service(stack);
+    expect(weightOf(s, "v3")).toBe(10);
+    expect(Number(JSON.parse(res.headers.get("etag") as string))).toBe(s.configVersion);
+    expect(await routing(stack)).toEqual(beforeRollout);
+    expect(await alarmAt()).toBeNull();
+    const last = (await history(stack)).at(-1)!;
+    expect(last.operation).toBe("rollout abort");
+    expect(last.summary).toContain("aborted by root; back to v3=10%");
+    // an ended rollout cannot be aborted, paused or resumed again
+    for (const action of ["abort", "pause", "resume"]) {
+      await expectError(await api("POST", `/v1/services/${stack}/svc/rollout/${action}`), 409, "conflict");
+    }
+  });
+});
+
+describe("promote with a duration", () => {
+  it("ramps the revision to 100% and ends with it promoted", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    const r = await json<RolloutView>(await api("POST", `/v1/services/${stack}/svc/promote`, { body: { version: "v3", duration: "20m", interval: "5m" } }), 202);
+    started.push(`${stack}/svc`);
+    expect(r).toMatchObject({ kind: "promote", version: "v3", steps: 4, target: { v3: 100 } });
+    for (let k = 1; k <= 3; k++) {
+      await runDurableObjectAlarm(storeStub());
+      const s = await service(stack);
+      expect(s.version).toBe("v0");
+      expect(weightOf(s, "v3")).toBe(25 * k);
+    }
+    await runDurableObjectAlarm(storeStub());
+    const s = await service(stack);
+    expect(s).toMatchObject({ version: "v3", weight: 100, revisions: [], origins: [origin("helloV3")] });
+    expect(await status(stack)).toMatchObject({ status: "completed", reason: "promoted v3" });
+    const ops = (await history(stack)).map((e) => e.operation);
+    expect(ops.slice(-2)).toEqual(["rollout step", "promote"]);
+    const res = await call(`http://svc.${stack}.weir.localhost/`, {}, { ROUTE_CACHE_MS: "0" });
+    expect(await res.text()).toBe("Hello World v3");
+  });
+});
+
+describe("a rollout in flight", () => {
+  it("lets exactly one of two concurrent rollout requests win; the other gets 409", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    await stage(stack, "svc", "v2", origin("helloV2"));
+    const body = (v: string) => ({ body: { weights: { [v]: 30 }, duration: "10m", interval: "1m" } });
+    const [a, b] = await Promise.all([
+      api("PUT", `/v1/services/${stack}/svc/weights`, body("v3")),
+      api("PUT", `/v1/services/${stack}/svc/weights`, body("v2")),
+    ]);
+    started.push(`${stack}/svc`);
+    const byStatus = [a, b].sort((x, y) => x.status - y.status);
+    expect(byStatus.map((r) => r.status)).toEqual([202, 409]);
+    await byStatus[0].arrayBuffer();
+    const message = await expectError(byStatus[1], 409, "rollout_in_progress");
+    expect(message).toContain(`${stack}/svc has a rollout in flight`);
+  });
+
+  it("refuses a plain weight change or promote with 409 unless force, which aborts the rollout", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    await startWeights(stack, { v3: 50 }, { duration: "10m", interval: "1m" });
+    await runDurableObjectAlarm(storeStub());
+    await expectError(await api("PUT", `/v1/services/${stack}/svc/weights`, { body: { weights: { v3: 1 } } }), 409, "rollout_in_progress");
+    await expectError(await api("POST", `/v1/services/${stack}/svc/promote`, { body: { version: "v3" } }), 409, "rollout_in_progress");
+    await expectError(
+      await api("PUT", `/v1/services/${stack}/svc/weights`, { body: { weights: { v3: 1 }, duration: "5m" } }),
+      409,
+      "rollout_in_progress",
+    );
+    expect(weightOf(await service(stack), "v3")).toBe(5);
+
+    const forced = await json<ServiceView>(await api("PUT", `/v1/services/${stack}/svc/weights`, { body: { weights: { v3: 1 }, force: true } }));
+    expect(weightOf(forced, "v3")).toBe(1);
+    expect(await status(stack)).toMatchObject({ status: "aborted", reason: "superseded by a forced change by root" });
+    expect(await alarmAt()).toBeNull();
+    // and a new rollout may start
+    await startWeights(stack, { v3: 2 }, { duration: "1m" });
+  });
+
+  it("ends when the service is rolled back or removed under it", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    await startWeights(stack, { v3: 50 }, { duration: "10m", interval: "1m" });
+    await runDurableObjectAlarm(storeStub());
+    await json(await api("POST", `/v1/services/${stack}/svc/rollback`, { body: {} }));
+    expect(await status(stack)).toMatchObject({ status: "aborted", reason: "superseded by rollback by root" });
+    await runDurableObjectAlarm(storeStub());
+    expect(weightOf(await service(stack), "v3")).toBe(0);
+  });
+});
+
+describe("rollout requests that cannot be honoured", () => {
+  it("refuses bad durations, stray rollout fields and impossible targets, changing nothing", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    const put = (body: unknown) => api("PUT", `/v1/services/${stack}/svc/weights`, { body });
+    expect(await expectError(await put({ weights: { v3: 10 }, duration: "3s" }), 422, "invalid")).toMatch(/too short/);
+    expect(await expectError(await put({ weights: { v3: 10 }, duration: "25h" }), 422, "invalid")).toMatch(/longer than the 24h/);
+    expect(await expectError(await put({ weights: { v3: 10 }, duration: "soon" }), 400, "bad_request")).toMatch(/does not parse/);
+    expect(await expectError(await put({ weights: { v3: 10 }, duration: "1m", interval: "2m" }), 422, "invalid")).toMatch(/longer than the duration/);
+    expect(await expectError(await put({ weights: { v3: 10 }, interval: "1m" }), 422, "invalid")).toMatch(/add a duration/);
+    expect(await expectError(await put({ weights: { v3: 10 }, maxErrorRate: 5 }), 422, "invalid")).toMatch(/add a duration/);
+    expect(await expectError(await put({ weights: { v9: 10 }, duration: "1m" }), 422, "invalid")).toMatch(/no staged revision 'v9'/);
+    expect(await expectError(await put({ weights: { v0: 10 }, duration: "1m" }), 422, "invalid")).toMatch(/primary/);
+    expect(await expectError(await put({ weights: { v3: 0 }, duration: "1m" }), 422, "invalid")).toMatch(/nothing to roll out/);
+    await expectError(await put({ weights: { v3: 10 }, duration: "1m", maxErrorRate: 150 }), 422, "invalid");
+    await expectError(await put({ weights: { v3: 10 }, duration: "1m", maxErrorRate: "5%" }), 400, "bad_request");
+    await expectError(await api("POST", `/v1/services/${stack}/svc/promote`, { body: { version: "v9", duration: "1m" } }), 422, "invalid");
+    await expectError(await api("GET", `/v1/services/${stack}/svc/rollout`), 404, "not_found");
+    await expectError(await api("POST", `/v1/services/${stack}/svc/rollout/pause`), 404, "not_found");
+    await expectError(await api("GET", `/v1/services/${stack}/nope/rollout`), 404, "not_found");
+    expect(weightOf(await service(stack), "v3")).toBe(0);
+    expect((await history(stack)).map((e) => e.operation)).toEqual(["run", "stage"]);
+  });
+});
+
+describe("automatic abort on the canary's error rate", () => {
+  it("aborts a rollout whose canary origin answers 500 to every request, and history says why with the rate", async () => {
+    const stack = uniqueStack("ro");
+    const host = `http://svc.${stack}.weir.localhost/`;
+    await run(stack);
+    await stage(stack, "svc", "bad", origin("failing" as never));
+    const beforeRollout = await routing(stack);
+    await startWeights(stack, { bad: 50 }, { duration: "10m", interval: "1m", maxErrorRate: 5, minRequests: 10 });
+    // step 1 has no traffic to judge yet: it goes ahead
+    await runDurableObjectAlarm(storeStub());
+    expect(weightOf(await service(stack), "bad")).toBe(5);
+    expect((await status(stack)).lastAnalysis).toEqual([expect.objectContaining({ version: "bad", verdict: "insufficient", responses: 0 })]);
+
+    // real traffic: the canary's users (pinned to it) get the origin's 500s; others get v0
+    const flush = { ROUTE_CACHE_MS: "0", STATS_FLUSH_MS: "0" };
+    for (let i = 0; i < 12; i++) {
+      const res = await call(host, { headers: { "weir-revision": "bad" } }, flush);
+      expect(res.status).toBe(500);
+      expect(res.headers.get("weir-revision")).toBe("bad");
+      await res.arrayBuffer();
+    }
+    for (let i = 0; i < 8; i++) {
+      const res = await call(host, { headers: { "weir-revision": "v0" } }, flush);
+      expect(await res.text()).toBe("Hello World");
+    }
+
+    await runDurableObjectAlarm(storeStub());
+    const r = await status(stack);
+    expect(r.status).toBe("aborted");
+    expect(r.reason).toBe("error rate: bad: 12 of 12 responses failed (100%), above the 5% limit");
+    expect(r.lastAnalysis).toEqual([expect.objectContaining({ version: "bad", verdict: "fail", errors: 12, responses: 12, errorRate: 100 })]);
+    expect(weightOf(await service(stack), "bad")).toBe(0);
+    expect(await routing(stack)).toEqual(beforeRollout);
+    expect(await alarmAt()).toBeNull();
+    const last = (await history(stack)).at(-1)!;
+    expect(last.operation).toBe("rollout abort");
+    expect(last.actor).toBe("root");
+    expect(last.summary).toBe(
+      `rollout ${stack}/svc error rate: bad: 12 of 12 responses failed (100%), above the 5% limit; back to bad=0% (weights from before config version ${last.configVersion - 2})`,
+    );
+  });
+
+  it("keeps going while the canary is healthy", async () => {
+    const stack = uniqueStack("ro");
+    const host = `http://svc.${stack}.weir.localhost/`;
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    await startWeights(stack, { v3: 20 }, { duration: "2m", interval: "1m", maxErrorRate: 5, minRequests: 5 });
+    await runDurableObjectAlarm(storeStub());
+    for (let i = 0; i < 6; i++) {
+      const res = await call(host, { headers: { "weir-revision": "v3" } }, { ROUTE_CACHE_MS: "0", STATS_FLUSH_MS: "0" });
+      expect(await res.text()).toBe("Hello World v3");
+    }
+    await runDurableObjectAlarm(storeStub());
+    const r = await status(stack);
+    expect(r).toMatchObject({ status: "completed", current: { v3: 20 } });
+    expect(r.lastAnalysis).toEqual([expect.objectContaining({ version: "v3", verdict: "pass", responses: 6, errors: 0 })]);
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("lists the rollout and stats routes with the new body fields", async () => {
+    const doc = await json(await api("GET", "/v1/openapi.json"));
+    const base = "/v1/services/{stack}/{name}";
+    expect(Object.keys(doc.paths[`${base}/rollout`])).toEqual(["get"]);
+    for (const action of ["pause", "resume", "abort"]) expect(Object.keys(doc.paths[`${base}/rollout/${action}`])).toEqual(["post"]);
+    expect(doc.paths[`${base}/stats`].get.parameters.some((p: { name: string; in: string }) => p.name === "window" && p.in === "query")).toBe(true);
+    expect(doc.paths[`${base}/weights`].put.responses["202"]).toBeDefined();
+    expect(doc.paths[`${base}/promote`].post.responses["202"]).toBeDefined();
+    expect(Object.keys(doc.components.schemas.WeightsBody.properties)).toEqual(
+      expect.arrayContaining(["duration", "interval", "pause", "force", "maxErrorRate", "minRequests"]),
+    );
+    expect(doc.components.schemas.RolloutView).toBeDefined();
+    expect(doc.components.schemas.StatsView).toBeDefined();
+  });
+});
+
+describe("GET …/stats", () => {
+  it("reports each revision over the window, and refuses windows it cannot serve", async () => {
+    const stack = uniqueStack("st");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    for (const pin of ["v0", "v0", "v3"]) {
+      const res = await call(`http://svc.${stack}.weir.localhost/`, { headers: { "weir-revision": pin } }, { ROUTE_CACHE_MS: "0" });
+      await res.arrayBuffer();
+    }
+    const view = await json(await api("GET", `/v1/services/${stack}/svc/stats?window=5m`));
+    expect(view).toMatchObject({ service: `${stack}/svc`, window: "5m" });
+    expect(Date.parse(view.to) - Date.parse(view.from)).toBe(300_000);
+    expect(view.revisions).toEqual([
+      expect.objectContaining({ version: "v0", requests: 2, responses: 2, errors: 0, errorRate: 0, status: { "1xx": 0, "2xx": 2, "3xx": 0, "4xx": 0, "5xx": 0 } }),
+      expect.objectContaining({ version: "v3", requests: 1, errorRate: 0 }),
+    ]);
+    expect((await json(await api("GET", `/v1/services/${stack}/svc/stats`))).window).toBe("5m");
+    expect(await expectError(await api("GET", `/v1/services/${stack}/svc/stats?window=1s`), 422, "invalid")).toMatch(/between 10s and 24h/);
+    expect(await expectError(await api("GET", `/v1/services/${stack}/svc/stats?window=25h`), 422, "invalid")).toMatch(/between 10s and 24h/);
+    await expectError(await api("GET", `/v1/services/${stack}/svc/stats?window=abc`), 400, "bad_request");
+    await expectError(await api("GET", `/v1/services/${stack}/nope/stats`), 404, "not_found");
+  });
+});
