@@ -1,6 +1,8 @@
 /**
  * Every `weir` command against a running `wrangler dev` (no mocked API): its success path
- * and its error paths, with exit code and the one-line message on stderr.
+ * and its error paths, with exit code and the one-line message on stderr. Commands run
+ * in-process through `main` (the code bin/weir.js runs) to spare a Node startup each;
+ * the spawned binary is exercised by the walkthrough and the configuration tests below.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -22,7 +24,7 @@ afterAll(async () => {
 });
 
 async function ok(...args: string[]): Promise<string> {
-  const res = await weir.weir(args);
+  const res = await weir.cli(args);
   expect(res.stderr, `weir ${args.join(" ")}`).toBe("");
   expect(res.code, `weir ${args.join(" ")}`).toBe(0);
   return res.stdout;
@@ -34,7 +36,8 @@ async function json<T>(...args: string[]): Promise<T> {
 
 /** A command that must fail: exit code 1, nothing on stdout, one line on stderr. */
 async function fails(args: string[], message: string | RegExp, options?: Parameters<LocalWeir["weir"]>[1]): Promise<void> {
-  const res = await weir.weir(args, options);
+  // Settings of its own need a process of its own.
+  const res = options ? await weir.weir(args, options) : await weir.cli(args);
   expect(res.code, `weir ${args.join(" ")}: ${res.stderr}`).toBe(1);
   expect(res.stdout).toBe("");
   expect(res.stderr).toMatch(/^error: [^\n]+\n$/);
@@ -52,7 +55,8 @@ describe("weir run", () => {
 
   it("refuses bad names, bad origins, and an existing service", async () => {
     await Promise.all([
-      fails(["run", "--name", "Bad_Name", weir.v1.url], "invalid service 'Bad_Name': must be 'stack/name'"),
+      // through the binary: exit code 1 and the message, from a process of its own
+      fails(["run", "--name", "Bad_Name", weir.v1.url], "invalid service 'Bad_Name': must be 'stack/name'", {}),
       fails(["run", "--name", "cli/x", "ftp://127.0.0.1/"], "'ftp://127.0.0.1/' must use http: or https:"),
       fails(["run", "--name", "cli/x", weir.url("plain.cli")], "it would route to itself"),
       fails(["run", "--name", "cli/plain", weir.v1.url], "service cli/plain already exists"),
@@ -75,7 +79,7 @@ describe("weir ps and inspect", () => {
     const yaml = parse(await ok("inspect", "cli/multi")) as ServiceView;
     expect(yaml).toMatchObject({ id: "cli/multi", versionEndpoint: weir.url("multi-v1.cli") });
     expect(await json<ServiceView>("inspect", "cli/multi")).toEqual(yaml);
-    await fails(["inspect", "cli/nope"], "no service cli/nope");
+    await fails(["inspect", "cli/nope"], "no service cli/nope", {});
   });
 });
 
@@ -96,8 +100,8 @@ describe("weir stage, weight, promote, rm", () => {
   it("weight sets several revisions in one change and refuses sums over 100%", async () => {
     expect(await ok("weight", "cli/plain:v2=25%", "cli/plain:v3=0.5%")).toMatch(/^cli\/plain: v0 74.5%, v2 25%, v3 0.5% \(config version \d+\)\n$/);
     await Promise.all([
-      fails(["weight", "cli/plain:v2=60%", "cli/plain:v3=50%"], "staged weights of cli/plain would sum to 110%, more than 100%"),
-      fails(["weight", "cli/plain:v2=150%"], "invalid weight '150%' for cli/plain:v2: must be a percent from 0 to 100"),
+      fails(["weight", "cli/plain:v2=60%", "cli/plain:v3=50%"], "staged weights of cli/plain would sum to 110%, more than 100%", {}),
+      fails(["weight", "cli/plain:v2=150%"], "invalid weight '150%' for cli/plain:v2: must be a percent from 0 to 100", {}),
       fails(["weight", "cli/plain:v0=10%"], "'v0' is the primary of cli/plain"),
       fails(["weight", "cli/plain:v9=10%"], "cli/plain has no staged revision 'v9'"),
       fails(["weight", "cli/nope:v2=10%"], "no service cli/nope"),

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { main } from "../../cli/main.ts";
 import { startOrigin, type DemoOrigin } from "../../scripts/demo-origins.ts";
 import { freePort, PROJECT_ROOT, startDevServer, type DevServer } from "../../scripts/dev-server.ts";
 
@@ -32,6 +33,8 @@ export interface LocalWeir {
   url(host: string): string;
   /** runs `weir ARGS...` as a separate process against this server */
   weir(args: string[], options?: { env?: Record<string, string>; input?: string; cwd?: string }): Promise<CliResult>;
+  /** runs `weir ARGS...` in this process (`main`, what bin/weir.js runs): same code, no Node startup */
+  cli(args: string[]): Promise<CliResult>;
   /** a scratch directory removed by stop() */
   dir: string;
   stop(): Promise<void>;
@@ -75,6 +78,7 @@ export async function startLocalWeir(): Promise<LocalWeir> {
           input: options.input,
           cwd: options.cwd ?? dir,
         }),
+      cli: (args) => runInProcess(args, { WEIR_URL: adminUrl, WEIR_TOKEN: ADMIN_TOKEN }, dir),
       stop: stopAll,
     };
   } catch (err) {
@@ -99,4 +103,18 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
     child.on("close", (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? "");
   });
+}
+
+/** `main` with captured output: exit code, stdout and stderr as the binary would give. */
+export async function runInProcess(args: string[], env: Record<string, string>, cwd: string): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    env,
+    cwd,
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    now: () => new Date(),
+  });
+  return { code, stdout, stderr };
 }
