@@ -40,7 +40,7 @@ function psTable(stdout: string): { header: string[]; rows: string[][] } {
   return { header, rows };
 }
 
-const AGO = /^(just now|\d+ seconds? ago|1 minute ago)$/;
+const AGO = /^(just now|\d+ (second|minute|hour)s? ago)$/;
 
 describe("the §1 walkthrough", () => {
   const svc = () => weir.url("svc.test");
