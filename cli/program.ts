@@ -13,8 +13,10 @@ import { registerPromote } from "./commands/promote.ts";
 import { registerPs } from "./commands/ps.ts";
 import { registerRm } from "./commands/rm.ts";
 import { registerRollback } from "./commands/rollback.ts";
+import { registerRollout } from "./commands/rollout.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerStage } from "./commands/stage.ts";
+import { registerStats } from "./commands/stats.ts";
 import { registerWeight } from "./commands/weight.ts";
 import { LOCAL_ADMIN_URL } from "./client.ts";
 import { examples, type CliContext } from "./context.ts";
@@ -59,6 +61,8 @@ export function createProgram(ctx: CliContext): Command {
     registerHistory,
     registerRollback,
     registerDomain,
+    registerRollout,
+    registerStats,
   ]) {
     register(program, ctx);
   }

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { clientFor, examples, outputOption, printJson, versionNote, type CliContext } from "../context.ts";
 import { checkDuration, parseRevisionRef } from "../refs.ts";
 import { weightsLine } from "../summary.ts";
+import { rolloutFields, rolloutOptions, startedLine, type RolloutOptions } from "../rollout-options.ts";
 
 export function registerPromote(program: Command, ctx: CliContext): void {
   program
@@ -13,13 +14,18 @@ export function registerPromote(program: Command, ctx: CliContext): void {
     .description("make a staged revision the primary; the old primary leaves routing (rollback restores it)")
     .argument("<stack/name:version>", "the staged revision to promote")
     .option("--duration <duration>", "ramp to 100% over this long first, e.g. 10m")
+    .addOption(rolloutOptions()[0])
+    .addOption(rolloutOptions()[1])
+    .addOption(rolloutOptions()[2])
+    .addOption(rolloutOptions()[3])
     .addOption(outputOption(["text", "json"], "text"))
     .addHelpText("after", examples("weir promote test/svc:v3", "weir promote test/svc:v3 --duration 30m"))
-    .action(async (ref: string, opts: { duration?: string; output: string }, cmd: Command) => {
+    .action(async (ref: string, opts: RolloutOptions & { duration?: string; output: string }, cmd: Command) => {
       const { stack, name, version } = parseRevisionRef(ref);
-      const body = { version, ...(opts.duration !== undefined ? { duration: checkDuration(opts.duration) } : {}) };
+      const body = { version, ...(opts.duration !== undefined ? { duration: checkDuration(opts.duration) } : {}), ...rolloutFields(opts) };
       const res = await clientFor(cmd, ctx).send("POST", `/v1/services/${stack}/${name}/promote`, { body });
       if (opts.output === "json") return printJson(ctx, res.json);
+      if (res.status === 202) return ctx.stdout(startedLine(res.json, res.configVersion));
       const weights = weightsLine(res.json);
       const verb = opts.duration ? "promoting" : "promoted";
       ctx.stdout(`${verb} ${ref}${weights ? `: ${weights}` : ""}${versionNote(res.configVersion)}\n`);

@@ -8,11 +8,14 @@ import type { ServiceList, ServiceView } from "../../core/views.ts";
 import { clientFor, examples, outputOption, printJson, type CliContext } from "../context.ts";
 import { relativeTime } from "../relative-time.ts";
 import { renderTable } from "../table.ts";
+import { errorRateDetails } from "../error-rates.ts";
 
 export const PS_HEADERS = ["NAME", "ORIGIN", "CREATED", "SCALE", "WEIGHT", "STATE", "ENDPOINT", "DETAIL"] as const;
 
 /** A row for each service and, below it, one for each staged revision `stack/svc:ver`. */
-export function psRows(list: ServiceList, options: { all: boolean; now: Date }): string[][] {
+export function psRows(list: ServiceList, options: { all: boolean; now: Date; errorRates?: Map<string, string> }): string[][] {
+  // "errors=X%" of revisions that answered in the last 5 minutes (issue 6)
+  const rate = (id: string, version: string) => options.errorRates?.get(`${id}:${version}`);
   const rows: string[][] = [];
   for (const s of list.services) {
     rows.push([
@@ -23,7 +26,7 @@ export function psRows(list: ServiceList, options: { all: boolean; now: Date }):
       formatPercent(percentToBp(s.weight)),
       s.state,
       s.endpoint,
-      serviceDetail(s, options.all),
+      [serviceDetail(s, options.all), rate(s.id, s.version)].filter(Boolean).join(" "),
     ]);
     for (const r of s.revisions) {
       const domains = s.domains.filter((d) => d.version === r.version).map((d) => d.host);
@@ -36,7 +39,7 @@ export function psRows(list: ServiceList, options: { all: boolean; now: Date }):
         formatPercent(percentToBp(r.weight)),
         r.state,
         r.endpoint,
-        detail.join(" "),
+        [...detail, rate(s.id, r.version)].filter(Boolean).join(" "),
       ]);
     }
   }
@@ -72,9 +75,11 @@ export function registerPs(program: Command, ctx: CliContext): void {
     .addOption(outputOption(["table", "json"], "table"))
     .addHelpText("after", examples("weir ps", "weir ps -a", "weir ps -o json"))
     .action(async (opts: { all?: boolean; output: string }, cmd: Command) => {
-      const res = await clientFor(cmd, ctx).send("GET", "/v1/services");
+      const client = clientFor(cmd, ctx);
+      const res = await client.send("GET", "/v1/services");
       const list = res.json as ServiceList;
       if (opts.output === "json") return printJson(ctx, list);
-      ctx.stdout(renderTable(PS_HEADERS, psRows(list, { all: Boolean(opts.all), now: ctx.now() })));
+      const errorRates = await errorRateDetails(client, list);
+      ctx.stdout(renderTable(PS_HEADERS, psRows(list, { all: Boolean(opts.all), now: ctx.now(), errorRates })));
     });
 }

@@ -8,15 +8,16 @@ import { WeirError } from "../../core/errors.ts";
 import { clientFor, examples, outputOption, printJson, versionNote, type CliContext } from "../context.ts";
 import { checkDuration, parseWeightAssignment } from "../refs.ts";
 import { weightsLine } from "../summary.ts";
+import { rolloutFields, rolloutOptions, startedLine, type RolloutOptions } from "../rollout-options.ts";
 
-interface WeightOptions {
+interface WeightOptions extends RolloutOptions {
   duration?: string;
   pause?: boolean;
   output: string;
 }
 
 /** The request body of `PUT …/weights`; every assignment must name the same service. */
-export function weightsBody(assignments: readonly string[], opts: Pick<WeightOptions, "duration" | "pause">) {
+export function weightsBody(assignments: readonly string[], opts: Omit<WeightOptions, "output">) {
   const parsed = assignments.map(parseWeightAssignment);
   const { stack, name } = parsed[0];
   const other = parsed.find((a) => a.stack !== stack || a.name !== name);
@@ -35,6 +36,7 @@ export function weightsBody(assignments: readonly string[], opts: Pick<WeightOpt
       weights,
       ...(opts.duration !== undefined ? { duration: checkDuration(opts.duration) } : {}),
       ...(opts.pause ? { pause: true } : {}),
+      ...rolloutFields(opts),
     },
   };
 }
@@ -45,13 +47,18 @@ export function registerWeight(program: Command, ctx: CliContext): void {
     .description("set the weights of staged revisions of one service; the primary gets the remainder")
     .argument("<stack/name:version=percent...>", "one or more staged revisions and their weights")
     .option("--duration <duration>", "ramp to the weights over this long, e.g. 10m")
-    .option("--pause", "start the ramp paused")
+    .option("--pause", "start the ramp paused (weir rollout resume starts it)")
+    .addOption(rolloutOptions()[0])
+    .addOption(rolloutOptions()[1])
+    .addOption(rolloutOptions()[2])
+    .addOption(rolloutOptions()[3])
     .addOption(outputOption(["text", "json"], "text"))
     .addHelpText("after", examples("weir weight test/svc:v3=50%", "weir weight shop/api:v4=10% shop/api:v5=0.5%", "weir weight test/svc:v3=100% --duration 10m"))
     .action(async (assignments: string[], opts: WeightOptions, cmd: Command) => {
       const { stack, name, body } = weightsBody(assignments, opts);
       const res = await clientFor(cmd, ctx).send("PUT", `/v1/services/${stack}/${name}/weights`, { body });
       if (opts.output === "json") return printJson(ctx, res.json);
+      if (res.status === 202) return ctx.stdout(startedLine(res.json, res.configVersion));
       const weights = weightsLine(res.json);
       ctx.stdout(`${stack}/${name}${weights ? `: ${weights}` : " weights set"}${versionNote(res.configVersion)}\n`);
     });
