@@ -152,10 +152,7 @@ export class ConfigStore extends DurableObject<Env> {
 
   /** The one alarm serves every named timer: outbox retries now, rollout steps later. */
   override async alarm(): Promise<void> {
-    // An alarm fires for the earliest timer; running that one even if the clock reads a
-    // little earlier lets tests drive timers with runDurableObjectAlarm (steps use stored due times).
-    const earliest = this.sql.exec<{ due: number | null }>(`SELECT MIN(due) AS due FROM timers`).one().due;
-    await this.timers.run(this.timerHandlers, Math.max(Date.now(), earliest ?? 0));
+    await this.timers.run(this.timerHandlers);
   }
 
   // ---- reads ----
