@@ -34,13 +34,15 @@ function writtenVersion(stdout: string): number {
   return Number(m![1]);
 }
 
-/** `weir ps` as rows of cells (columns are separated by two or more spaces). */
+/** `weir ps` as rows of eight cells (columns are separated by two or more spaces). */
 function psTable(stdout: string): { header: string[]; rows: string[][] } {
   const [header, ...rows] = stdout.trimEnd().split("\n").map((l) => l.split(/ {2,}/));
-  return { header, rows };
+  return { header, rows: rows.map((r) => [...r, ...Array<string>(8 - r.length).fill("")]) };
 }
 
 const AGO = /^(just now|\d+ (second|minute|hour)s? ago)$/;
+/** DETAIL is empty here, except for the edge error rate once a revision has served traffic. */
+const DETAIL = expect.stringMatching(/^(errors=\d+(\.\d+)?%)?$/);
 
 describe("the §1 walkthrough", () => {
   const svc = () => weir.url("svc.test");
@@ -55,7 +57,7 @@ describe("the §1 walkthrough", () => {
     const { header, rows } = psTable(await ok("ps"));
     expect(header).toEqual(["NAME", "ORIGIN", "CREATED", "SCALE", "WEIGHT", "STATE", "ENDPOINT", "DETAIL"]);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toEqual(["test/svc", weir.v1.url, expect.stringMatching(AGO), "1", "100%", "active", svc()]);
+    expect(rows[0]).toEqual(["test/svc", weir.v1.url, expect.stringMatching(AGO), "1", "100%", "active", svc(), ""]);
 
     const res = await waitForConfigVersion(svc(), version);
     expect(res.status).toBe(200);
@@ -68,8 +70,8 @@ describe("the §1 walkthrough", () => {
 
     const { rows } = psTable(await ok("ps"));
     expect(rows).toEqual([
-      ["test/svc", weir.v1.url, expect.stringMatching(AGO), "1", "100%", "active", svc()],
-      ["test/svc:v3", weir.v3.url, expect.stringMatching(AGO), "1", "0%", "staged", svcV3()],
+      ["test/svc", weir.v1.url, expect.stringMatching(AGO), "1", "100%", "active", svc(), DETAIL],
+      ["test/svc:v3", weir.v3.url, expect.stringMatching(AGO), "1", "0%", "staged", svcV3(), DETAIL],
     ]);
 
     const v3 = await waitForConfigVersion(svcV3(), version);
@@ -141,7 +143,7 @@ describe("the §1 walkthrough", () => {
     const out = await ok("promote", "test/svc:v3");
     const version = writtenVersion(out);
     const { rows } = psTable(await ok("ps"));
-    expect(rows).toEqual([["test/svc", weir.v3.url, expect.stringMatching(AGO), "1", "100%", "active", svc()]]);
+    expect(rows).toEqual([["test/svc", weir.v3.url, expect.stringMatching(AGO), "1", "100%", "active", svc(), DETAIL]]);
 
     await waitForConfigVersion(svc(), version);
     const responses = await Promise.all(Array.from({ length: 50 }, () => edgeGet(svc())));
