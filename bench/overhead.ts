@@ -6,10 +6,10 @@
  * (Miniflare's own server, the wrangler bundle). autocannon drives each for short slices,
  * (b) and (c) interleaved; the headline is workerd's CPU time per request.
  */
-import { request as httpRequest } from "node:http";
 import { combineSlices, loadSlice, medianFigures, type LoadFigures, type LoadTarget, type Slice } from "./load/load-slice.ts";
 import { startOrigin } from "./load/origin.ts";
 import { putRecords, serviceRecords } from "./load/route-seed.ts";
+import { mintedCookie } from "./load/sticky-cookie.ts";
 import { startWeir } from "./load/weir-runtime.ts";
 import { median, type BenchOptions, type BenchSuite, type Cell } from "./suite.ts";
 
@@ -27,20 +27,6 @@ const VARIANTS: Record<VariantId, string> = {
   returning: "(c) Weir, returning client (one cookie)",
   fresh: "(c) Weir, fresh clients (no cookie: one minted per request)",
 };
-
-/** The `weir` cookie Weir mints for a first request, as a returning client sends it back. */
-function mintedCookie(base: URL, host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(base, { headers: { host } }, (res) => {
-      res.resume();
-      const cookie = res.headers["set-cookie"]?.find((c) => c.startsWith("weir="));
-      if (res.statusCode !== 200 || cookie === undefined) reject(new Error(`Weir answered ${res.statusCode} without a weir cookie`));
-      else resolve(cookie.slice(0, cookie.indexOf(";")));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 export const overhead: BenchSuite = {
   id: "overhead",

@@ -3,8 +3,9 @@
  * Every benchmark suite, in the order `npm run bench` runs them. Add a suite here.
  */
 import { overhead } from "./overhead.ts";
+import { scale } from "./scale.ts";
 import { selectionCost } from "./selection-cost.ts";
 import { selectionQuality } from "./selection-quality.ts";
 import type { BenchSuite } from "./suite.ts";
 
-export const SUITES: readonly BenchSuite[] = [selectionQuality, selectionCost, overhead];
+export const SUITES: readonly BenchSuite[] = [selectionQuality, selectionCost, overhead, scale];

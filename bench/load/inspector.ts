@@ -21,10 +21,17 @@ export interface CpuProfile {
   endTime: number;
 }
 
+export interface HeapUsage {
+  /** bytes of V8 heap in use */
+  used: number;
+  /** bytes of ArrayBuffer backing stores outside the heap (typed arrays), when V8 reports it */
+  backingStores: number | null;
+}
+
 export interface IsolateInspector {
   send<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T>;
-  /** V8 heap in use after a full GC, bytes */
-  heapUsedAfterGc(): Promise<number>;
+  /** the isolate's memory after a full GC */
+  heapAfterGc(): Promise<HeapUsage>;
   close(): void;
 }
 
@@ -56,10 +63,10 @@ export async function inspectWorker(port: number, name: string): Promise<Isolate
     });
   return {
     send,
-    async heapUsedAfterGc() {
+    async heapAfterGc() {
       await send("HeapProfiler.collectGarbage");
-      const usage = await send<{ usedSize: number }>("Runtime.getHeapUsage");
-      return usage.usedSize;
+      const usage = await send<{ usedSize: number; backingStorageSize?: number }>("Runtime.getHeapUsage");
+      return { used: usage.usedSize, backingStores: usage.backingStorageSize ?? null };
     },
     close: () => ws.close(),
   };

@@ -35,6 +35,8 @@ export interface WeirRuntimeOptions {
   helpers?: HelperWorker[];
   /** Chrome DevTools Protocol port of workerd's isolates (bench/load/inspector.ts) */
   inspectorPort?: number;
+  /** serve local KV from this persist root (bench/load/kv-bulk.ts fills one) */
+  kvPersist?: string;
 }
 
 /** The ROUTES namespace as Miniflare hands it to Node. */
@@ -65,10 +67,19 @@ async function bundleHelper(entry: string): Promise<string> {
   return out.outputFiles[0].text;
 }
 
+function wranglerWorkerOptions() {
+  return unstable_getMiniflareWorkerOptions(`${PROJECT_ROOT}wrangler.toml`).workerOptions;
+}
+
+/** The id of the ROUTES namespace in wrangler.toml: the name of its local store. */
+export function routesNamespaceId(): string {
+  return (wranglerWorkerOptions().kvNamespaces as Record<string, { id: string }>).ROUTES.id;
+}
+
 export async function startWeir(options: WeirRuntimeOptions = {}): Promise<WeirRuntime> {
   const bundle = await weirBundle();
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(`${PROJECT_ROOT}wrangler.toml`);
-  const routesId = (workerOptions.kvNamespaces as Record<string, { id: string }>).ROUTES.id;
+  const workerOptions = wranglerWorkerOptions();
+  const routesId = routesNamespaceId();
   const weir = {
     ...workerOptions,
     name: "weir",
@@ -94,7 +105,7 @@ export async function startWeir(options: WeirRuntimeOptions = {}): Promise<WeirR
     });
   }
   const before = new Set(childPids("workerd"));
-  const mf = new Miniflare({ workers: [weir, ...helpers], inspectorPort: options.inspectorPort });
+  const mf = new Miniflare({ workers: [weir, ...helpers], inspectorPort: options.inspectorPort, kvPersist: options.kvPersist });
   const url = await mf.ready;
   const workerdPid = childPids("workerd").find((pid) => !before.has(pid));
   if (workerdPid === undefined) throw new Error("cannot find the workerd process Miniflare started");
