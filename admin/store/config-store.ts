@@ -307,14 +307,18 @@ export class ConfigStore extends DurableObject<Env> {
     });
   }
 
-  removeService(w: WriteContext, stack: string, name: string): Promise<Outcome<{ service: string }>> {
-    return this.mutate(w, () => {
-      const { id, state } = this.existing(stack, name);
+  async removeService(w: WriteContext, stack: string, name: string): Promise<Outcome<{ service: string }>> {
+    const id = `${stack}/${name}`;
+    const outcome = await this.afterRollout(id, this.mutate(w, () => {
+      const { state } = this.existing(stack, name);
       return {
         changes: [{ id, before: state, after: null, operation: "rm", summary: `rm ${id}` }],
         result: () => ({ service: id }),
       };
-    });
+    }));
+    // A service created later under the same name starts without the old edge statistics.
+    if (outcome.ok) await statsStoreOf(this.env, id).clear().catch((error: unknown) => console.warn(`clearing stats of ${id} failed:`, String(error)));
+    return outcome;
   }
 
   /**
@@ -505,7 +509,7 @@ export class ConfigStore extends DurableObject<Env> {
   private commit(configVersion: number, at: string, actor: string, change: Change): void {
     const base = this.env.BASE_DOMAIN;
     const { id, before, after } = change;
-    this.rollouts.onChange(id, change.operation, actor);
+    this.rollouts.onChange(id, change.operation, actor, after === null);
     const afterHosts = after ? hostnamesOf(after, base) : new Map<string, { kind: string; what: string }>();
     for (const [host, mine] of afterHosts) {
       const held = this.sql.exec<{ service: string; what: string }>(`SELECT service, what FROM hostnames WHERE host = ?`, host).toArray()[0];

@@ -141,8 +141,15 @@ export class Rollouts {
     this.put(aborted(r, this.host.now(), `superseded by a forced change by ${actor}`));
   }
 
-  /** Inside any write: a removal, rollback or apply of the service ends its rollout. */
-  onChange(id: string, operation: string, actor: string): void {
+  /**
+   * Inside any write: a removal, rollback or apply of the service ends its rollout; when
+   * the service itself is gone, so is its rollout (a new one of that name starts clean).
+   */
+  onChange(id: string, operation: string, actor: string, removed = false): void {
+    if (removed) {
+      this.host.sql.exec(`DELETE FROM rollouts WHERE service = ?`, id);
+      return;
+    }
     if (!SUPERSEDING.has(operation)) return;
     const r = this.get(id);
     if (inFlight(r)) this.put(aborted(r, this.host.now(), `superseded by ${operation} by ${actor}`));

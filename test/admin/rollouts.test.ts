@@ -237,6 +237,25 @@ describe("a rollout in flight", () => {
   });
 });
 
+describe("removing a service", () => {
+  it("ends its rollout and forgets its edge statistics", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    await startWeights(stack, { v3: 50 }, { duration: "10m", interval: "1m" });
+    const res = await call(`http://svc.${stack}.weir.localhost/`, {}, { ROUTE_CACHE_MS: "0" });
+    await res.arrayBuffer();
+    const stats = async () => (await json(await api("GET", `/v1/services/${stack}/svc/stats`))).revisions.map((r: { requests: number }) => r.requests);
+    expect((await stats()).reduce((a: number, b: number) => a + b, 0)).toBe(1);
+
+    await json(await api("DELETE", `/v1/services/${stack}/svc`));
+    expect(await alarmAt()).toBeNull();
+    await run(stack);
+    expect(await stats()).toEqual([0]);
+    await expectError(await api("GET", `/v1/services/${stack}/svc/rollout`), 404, "not_found");
+  });
+});
+
 describe("rollout requests that cannot be honoured", () => {
   it("refuses bad durations, stray rollout fields and impossible targets, changing nothing", async () => {
     const stack = uniqueStack("ro");
