@@ -77,6 +77,11 @@ describe("weir rollout", () => {
     const forced = await ok("weight", "cli/ro:v3=30%", "--duration", "20m", "--force");
     expect(forced).toContain("v3 0% → 30% over 20m in 20 steps");
     await ok("rollout", "abort", "cli/ro");
+
+    const promoting = await ok("promote", "cli/ro:v3", "--duration", "5m", "--interval", "1m");
+    expect(promoting).toMatch(/^rollout of cli\/ro started: promote v3 after ramping v3 0% → 100% over 5m in 5 steps \(config version \d+\)\n$/);
+    expect(await ok("rollout", "status", "cli/ro")).toContain("cli/ro rollout (promote v3 over 5m) running: step 0/5");
+    await ok("rollout", "abort", "cli/ro");
   });
 });
 
