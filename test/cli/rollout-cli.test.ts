@@ -120,9 +120,16 @@ describe("automatic abort, end to end", () => {
   it("aborts a rollout whose canary origin answers 500, and weir history says so with the rate", async () => {
     await ok("run", "--name", "cli/auto", weir.v1.url);
     await ok("stage", "--origin", failingUrl, "cli/auto:bad");
-    // The first step is due 10 s after the start; the canary's users fail meanwhile.
-    await ok("weight", "cli/auto:bad=50%", "--duration", "20s", "--interval", "10s", "--max-error-rate", "5%", "--min-requests", "5");
+    // Started paused: the canary's users fail, and their counts reach the stats store,
+    // before the clock of the first step (10 s after resume) starts.
+    await ok("weight", "cli/auto:bad=50%", "--duration", "20s", "--interval", "10s", "--max-error-rate", "5%", "--min-requests", "5", "--pause");
     for (let i = 0; i < 8; i++) expect((await edgeGet(weir.url("auto.cli"), { "weir-revision": "bad" })).status).toBe(500);
+    for (let tries = 0; tries < 100; tries++) {
+      const view = JSON.parse(await ok("stats", "cli/auto", "-o", "json")) as StatsView;
+      if (view.revisions.find((r) => r.version === "bad")?.responses === 8) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await ok("rollout", "resume", "cli/auto");
 
     // --watch returns when the rollout ends
     const watched = await ok("rollout", "status", "cli/auto", "--watch");
