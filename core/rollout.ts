@@ -6,7 +6,7 @@
  * applies each step as a normal change; this module decides what is due and when.
  */
 import { z } from "zod";
-import type { CanaryThresholds, CanaryVerdict } from "./edge-stats.ts";
+import type { CanaryThresholds } from "./edge-stats.ts";
 import { WeirError } from "./errors.ts";
 import { formatDuration } from "./duration.ts";
 import { planRollout, promoteTarget, type RolloutTiming } from "./rollout-plan.ts";
@@ -264,5 +264,3 @@ export function rolloutView(r: Rollout): RolloutView {
     reason: r.reason,
   };
 }
-
-export type { CanaryVerdict };

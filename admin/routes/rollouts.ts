@@ -5,16 +5,14 @@
  * promote with a `duration` becomes a rollout.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { statsStoreOf } from "../store/stats-store.ts";
-import { emptyCounters } from "../../core/edge-stats.ts";
+import { emptyCounters, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
 import { WeirError } from "../../core/errors.ts";
 import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { RolloutView as CoreRolloutView } from "../../core/rollout.ts";
 import { revisionStatsView, StatsView as CoreStatsView } from "../../core/stats-view.ts";
-import { STATS_BUCKET_MS } from "../../core/edge-stats.ts";
-import { STATS_RETENTION_MS } from "../store/stats-store.ts";
+import { STATS_RETENTION_MS, statsStoreOf } from "../store/stats-store.ts";
 import { settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
-import { commonErrors, jsonResponse, notFound, ServiceParams, writeErrors } from "../schemas.ts";
+import { commonErrors, ErrorBody, jsonResponse, notFound, ServiceParams, writeErrors } from "../schemas.ts";
 import type { RolloutStart } from "../store/rollouts.ts";
 
 export const RolloutView = CoreRolloutView.openapi("RolloutView");
@@ -23,7 +21,7 @@ const StatsQuery = z.object({ window: z.string().optional().openapi({ example: "
 
 const tags = ["rollouts"];
 const security = [{ bearer: [] }];
-const inFlight = { 409: { description: "No rollout in flight to change, or one in flight already", content: { "application/json": { schema: z.object({ error: z.object({ code: z.string(), message: z.string() }) }) } } } };
+const inFlight = { 409: { description: "The rollout has already ended", content: { "application/json": { schema: ErrorBody } } } };
 
 /** The 202 a weight change or promote with a duration answers with. */
 export const rolloutStarted = { 202: jsonResponse(RolloutView, "A timed rollout has started; its steps run on the server") };
