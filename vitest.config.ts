@@ -15,7 +15,6 @@ export default defineConfig({
               bindings: {
                 ADMIN_TOKEN: "test-root-token",
                 STICKY_SECRET: "test-sticky-secret",
-                ORIGIN_PORT: String(inject("originPort")),
                 // Edge stats flush on every request, so a test's own waitOnExecutionContext
                 // does not wait out a delayed flush (tests that batch set it themselves).
                 STATS_FLUSH_MS: "0",

@@ -10,7 +10,7 @@
  * - Cumulative intervals in a fixed order (Envoy's weighted clusters): the hash modulo the
  *   total weight falls in one revision's interval, revisions in configuration order.
  */
-import { murmur3 } from "../core/hash.ts";
+import { fmix32, murmur3 } from "../core/hash.ts";
 import { createSlotTable, ownersByPosition, rebalance, slotOf, type SlotTable } from "../core/slot-table.ts";
 import { TOTAL_BP } from "../core/weights.ts";
 
@@ -26,15 +26,6 @@ export interface SelectionScheme {
   create(): { apply(weights: Weights): Picker };
 }
 
-/** murmur3's 32-bit finalizer: a bijection with full avalanche. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 const TWO_POW_MINUS_32 = 2 ** -32;
 

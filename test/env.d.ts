@@ -1,11 +1,11 @@
-// Types `env` from "cloudflare:test" as Weir's Env plus the test-only bindings.
-import type { Env } from "../worker/env.ts";
+// Types `env` from "cloudflare:test" (and "cloudflare:workers") as Weir's Env plus the
+// test-only bindings.
+type WeirEnv = import("../worker/env.ts").Env;
+type OriginPorts = import("./origin-ports.ts").OriginPorts;
 
-declare global {
-  namespace Cloudflare {
-    interface Env extends import("../worker/env.ts").Env {
-      ORIGIN_PORT: string;
-    }
+declare namespace Cloudflare {
+  interface Env extends WeirEnv {
+    ORIGINS: OriginPorts;
+    ADMIN_TOKEN: string;
   }
 }
-export type { Env };

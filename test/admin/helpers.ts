@@ -9,17 +9,10 @@ import { expect } from "vitest";
 import { CONFIG_STORE_NAME, type ConfigStore } from "../../admin/store/config-store.ts";
 import worker from "../../worker/index.ts";
 import type { Env } from "../../worker/env.ts";
+import type { OriginPorts } from "../origin-ports.ts";
 
-export interface OriginPorts {
-  hello: number;
-  helloV2: number;
-  helloV3: number;
-  echo: number;
-  lab: number;
-  dead: number;
-}
-
-export const env = bindings as unknown as Env & { ORIGINS: OriginPorts; ADMIN_TOKEN: string };
+/** the real bindings of the test Worker (typed in test/env.d.ts) */
+export const env = bindings;
 export const origin = (name: keyof OriginPorts) => `http://127.0.0.1:${env.ORIGINS[name]}`;
 
 export const ADMIN = "http://admin.weir.localhost:8787";

@@ -2,7 +2,7 @@
  * @module test/setup/origins
  * Real HTTP origins on 127.0.0.1 for the workerd tests (vitest globalSetup, runs in Node).
  * Each origin has its own port; the ports reach the tests as the `ORIGINS` binding
- * (vitest.config.ts) and `originPort` is the "Hello World" origin.
+ * (vitest.config.ts).
  *
  *  hello, helloV2, helloV3  reply "Hello World", "Hello World v2", "Hello World v3"
  *  echo      any path: JSON {method, path, query, headers, bodyLength, bodySha256}
@@ -20,20 +20,10 @@ import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import type { TestProject } from "vitest/node";
 import { WebSocketServer } from "ws";
-
-export interface OriginPorts {
-  hello: number;
-  helloV2: number;
-  helloV3: number;
-  echo: number;
-  lab: number;
-  dead: number;
-  failing: number;
-}
+import type { OriginPorts } from "../origin-ports.ts";
 
 declare module "vitest" {
   interface ProvidedContext {
-    originPort: number;
     origins: OriginPorts;
   }
 }
@@ -176,7 +166,6 @@ export default async function (project: TestProject) {
     dead,
     failing: portOf(servers.failing),
   };
-  project.provide("originPort", origins.hello);
   project.provide("origins", origins);
 
   return async () => {

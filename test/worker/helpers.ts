@@ -10,21 +10,11 @@ import { buildRouteRecords, routeKey, type DomainBinding } from "../../core/rout
 import { createSlotTable, rebalance } from "../../core/slot-table.ts";
 import worker from "../../worker/index.ts";
 import type { Env } from "../../worker/env.ts";
+import type { OriginPorts } from "../origin-ports.ts";
 import { clearRouteCache } from "../../worker/route-cache.ts";
 
-/** the ports test/setup/origins.ts provides (kept in step with its OriginPorts) */
-export interface OriginPorts {
-  hello: number;
-  helloV2: number;
-  helloV3: number;
-  echo: number;
-  lab: number;
-  dead: number;
-  failing: number;
-}
-
-/** the real bindings of the test Worker, typed as Weir's Env plus the test ones */
-export const env = bindings as unknown as Env & { ORIGINS: OriginPorts };
+/** the real bindings of the test Worker (typed in test/env.d.ts) */
+export const env = bindings;
 
 export const origins = env.ORIGINS;
 export const origin = (name: keyof OriginPorts, path = "") => `http://127.0.0.1:${origins[name]}${path}`;
