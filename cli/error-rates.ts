@@ -11,7 +11,10 @@ import type { ApiClient } from "./client.ts";
 
 export const PS_STATS_WINDOW = "5m";
 
-/** `stack/name:version` → "errors=2.5%" for revisions that answered in the window. */
+/**
+ * `stack/name:version` → "errors=2.5%" for revisions that failed some requests in the window;
+ * a healthy revision shows nothing, so DETAIL stays as quiet as DESIGN §1 shows it.
+ */
 export async function errorRateDetails(client: ApiClient, list: ServiceList): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   await Promise.all(
@@ -22,7 +25,7 @@ export async function errorRateDetails(client: ApiClient, list: ServiceList): Pr
       } catch {
         return;
       }
-      for (const r of view.revisions) if (r.errorRate !== null) out.set(`${s.id}:${r.version}`, `errors=${formatRate(r.errorRate)}`);
+      for (const r of view.revisions) if (r.errorRate !== null && r.errorRate > 0) out.set(`${s.id}:${r.version}`, `errors=${formatRate(r.errorRate)}`);
     }),
   );
   return out;

@@ -14,7 +14,7 @@ export const PS_HEADERS = ["NAME", "ORIGIN", "CREATED", "SCALE", "WEIGHT", "STAT
 
 /** A row for each service and, below it, one for each staged revision `stack/svc:ver`. */
 export function psRows(list: ServiceList, options: { all: boolean; now: Date; errorRates?: Map<string, string> }): string[][] {
-  // "errors=X%" of revisions that answered in the last 5 minutes (issue 6)
+  // "errors=X%" of revisions that failed requests in the last 5 minutes (issue 6)
   const rate = (id: string, version: string) => options.errorRates?.get(`${id}:${version}`);
   const rows: string[][] = [];
   for (const s of list.services) {
