@@ -12,7 +12,7 @@
  * Without STICKY_SECRET each isolate signs with its own random key: cookies still cannot be
  * forged, but stay sticky only while that isolate lives (`npm start` creates a secret).
  */
-import { base64ToBytes, bytesToBase64 } from "../core/base64.ts";
+import { base64ToBytes } from "../core/base64.ts";
 
 export const COOKIE_NAME = "weir";
 const COOKIE_ATTRIBUTES = "; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax";
@@ -27,6 +27,7 @@ export interface StickyKey {
   setCookie?: string;
 }
 
+const encoder = new TextEncoder();
 let signingKey: { secret: string | undefined; key: Promise<CryptoKey> } | undefined;
 const verified = new Set<string>();
 
@@ -35,7 +36,7 @@ function hmacKey(secret: string | undefined): Promise<CryptoKey> {
     verified.clear();
     const ephemeral = secret === undefined || secret === "";
     if (ephemeral) console.warn("weir: STICKY_SECRET is not set; sticky cookies hold only as long as this isolate");
-    const raw = ephemeral ? crypto.getRandomValues(new Uint8Array(32)) : new TextEncoder().encode(secret);
+    const raw = ephemeral ? crypto.getRandomValues(new Uint8Array(32)) : encoder.encode(secret);
     signingKey = { secret, key: crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]) };
   }
   return signingKey.key;
@@ -71,7 +72,7 @@ async function cookieKey(value: string | undefined, secret: string | undefined, 
     if (id !== undefined) return { key: id };
   }
   const id = toBase64Url(crypto.getRandomValues(new Uint8Array(ID_BYTES)));
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await key, new TextEncoder().encode(id)), 0, MAC_BYTES);
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await key, encoder.encode(id)), 0, MAC_BYTES);
   const minted = `${id}.${toBase64Url(mac)}`;
   remember(minted);
   return { key: id, setCookie: `${COOKIE_NAME}=${minted}${COOKIE_ATTRIBUTES}${https ? "; Secure" : ""}` };
@@ -85,7 +86,7 @@ async function verifiedId(value: string, key: CryptoKey): Promise<string | undef
   const mac = fromBase64Url(value.slice(dot + 1));
   if (mac === undefined || mac.length !== MAC_BYTES) return undefined;
   // verify() wants the whole MAC; recompute and compare in constant time instead.
-  const full = new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(id)), 0, MAC_BYTES);
+  const full = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(id)), 0, MAC_BYTES);
   let diff = 0;
   for (let i = 0; i < MAC_BYTES; i++) diff |= full[i] ^ mac[i];
   if (diff !== 0) return undefined;
@@ -115,8 +116,22 @@ export function readCookie(header: string | null, name: string): string | undefi
   return undefined;
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  return bytesToBase64(bytes).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** Unpadded base64url, straight from the bytes: a fresh visitor's cookie needs two per request. */
+export function toBase64Url(bytes: Uint8Array): string {
+  let out = "";
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += BASE64URL[n >> 18] + BASE64URL[(n >> 12) & 63] + BASE64URL[(n >> 6) & 63] + BASE64URL[n & 63];
+  }
+  if (i < bytes.length) {
+    const n = (bytes[i] << 16) | (i + 1 < bytes.length ? bytes[i + 1] << 8 : 0);
+    out += BASE64URL[n >> 18] + BASE64URL[(n >> 12) & 63];
+    if (i + 1 < bytes.length) out += BASE64URL[(n >> 6) & 63];
+  }
+  return out;
 }
 
 function fromBase64Url(text: string): Uint8Array | undefined {

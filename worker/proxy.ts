@@ -53,9 +53,14 @@ function stripHopByHop(headers: Headers, keepUpgrade: boolean): void {
   }
 }
 
+/** the last ORIGIN_TIMEOUT_MS seen and its value: env vars do not change between requests */
+let parsedTimeout: { value: string | undefined; ms: number } = { value: undefined, ms: DEFAULT_TIMEOUT_MS };
+
 export function timeoutMs(value: string | undefined): number {
+  if (value === parsedTimeout.value) return parsedTimeout.ms;
   const ms = Number(value);
-  return value !== undefined && value !== "" && Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_TIMEOUT_MS;
+  parsedTimeout = { value, ms: value !== undefined && value !== "" && Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_TIMEOUT_MS };
+  return parsedTimeout.ms;
 }
 
 export interface ProxyTarget {

@@ -15,15 +15,19 @@ export interface RequestUrl {
   https: boolean;
 }
 
+/** the last raw host and its normalized form: consecutive requests mostly share a host */
+let last = { rawHost: "", host: "" };
+
 export function splitRequestUrl(url: string): RequestUrl {
   const schemeEnd = url.indexOf("://");
   const hostStart = schemeEnd + 3;
   let pathStart = url.indexOf("/", hostStart);
   if (pathStart === -1) pathStart = url.length;
   const rawHost = url.slice(hostStart, pathStart);
+  if (rawHost !== last.rawHost) last = { rawHost, host: normalizeHost(rawHost) };
   return {
     rawHost,
-    host: normalizeHost(rawHost),
+    host: last.host,
     pathAndQuery: pathStart === url.length ? "/" : url.slice(pathStart),
     https: schemeEnd === 5 && url.startsWith("https"),
   };

@@ -31,10 +31,14 @@ export function clearRouteCache(): void {
   pending.clear();
 }
 
+/** the last ROUTE_CACHE_MS seen and its value: env vars do not change between requests */
+let parsedCacheMs: { value: string | undefined; ms: number } = { value: undefined, ms: DEFAULT_CACHE_MS };
+
 export function cacheMs(value: string | undefined): number {
-  if (value === undefined || value === "") return DEFAULT_CACHE_MS;
-  const ms = Number(value);
-  return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_CACHE_MS;
+  if (value === parsedCacheMs.value) return parsedCacheMs.ms;
+  const ms = value === undefined || value === "" ? Number.NaN : Number(value);
+  parsedCacheMs = { value, ms: Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_CACHE_MS };
+  return parsedCacheMs.ms;
 }
 
 /**
@@ -74,7 +78,11 @@ async function readRoute(kv: KVNamespace, host: string): Promise<CompiledRoute |
   const raw = await kv.get(routeKey(host), { type: "json", cacheTtl: KV_CACHE_TTL_S });
   if (raw === null) return null;
   // Validated and compiled once per fill, never per request.
-  return compileRouteRecord(RouteRecord.parse(raw));
+  const route = compileRouteRecord(RouteRecord.parse(raw));
+  // Requests read the decoded table; its base64 text would more than double what each
+  // cached host holds (about 13 KB more per weighted host; see BENCHMARKS.md, scale).
+  delete route.record.slots;
+  return route;
 }
 
 function remember(host: string, route: CompiledRoute | null): void {

@@ -8,6 +8,7 @@ import { loadSlice } from "./load-slice.ts";
 import { inspectWorker, selfTimes, type CpuProfile } from "./inspector.ts";
 import { startOrigin } from "./origin.ts";
 import { putRecords, serviceRecords } from "./route-seed.ts";
+import { mintedCookie } from "./sticky-cookie.ts";
 import { startWeir } from "./weir-runtime.ts";
 
 const seconds = Number(process.argv[2] ?? 5);
@@ -21,7 +22,9 @@ try {
   await putRecords(await weir.routes(), serviceRecords("bench", "svc", origin.url, [3000, 2000]));
   const first = await loadSlice({ url: weir.url.href, hosts: ["svc.bench.weir.localhost"] }, { seconds: 0.2, connections: 1 });
   if (first.failures > 0) throw new Error("Weir does not serve the bench service");
+  const cookie = await mintedCookie(weir.url, "svc.bench.weir.localhost");
   const cases = [
+    { worker: "weir", label: "Weir, returning client", target: { url: weir.url.href, hosts: ["svc.bench.weir.localhost"], headers: { cookie } } },
     { worker: "weir", label: "Weir, fresh clients", target: { url: weir.url.href, hosts: ["svc.bench.weir.localhost"] } },
     { worker: "pass-through", label: "pass-through", target: { url: weir.url.href, hosts: ["pass.bench.localhost"] } },
   ];
@@ -37,7 +40,7 @@ try {
     const times = selfTimes(profile);
     const total = times.reduce((n, [, ms]) => n + ms, 0);
     console.log(`\n${c.label}: ${slice.requests} requests, workerd CPU ${((slice.cpuMs! * 1000) / slice.requests).toFixed(0)} µs/request; isolate profile ${total.toFixed(0)} ms`);
-    for (const [label, ms] of times.slice(0, 25)) console.log(`${((ms * 1000) / slice.requests).toFixed(1).padStart(8)} µs/req  ${label}`);
+    for (const [label, ms] of times.slice(0, 30)) console.log(`${((ms * 1000) / slice.requests).toFixed(1).padStart(8)} µs/req  ${label}`);
   }
 } finally {
   await weir.dispose();

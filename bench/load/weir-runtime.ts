@@ -9,6 +9,7 @@
  */
 import { build } from "esbuild";
 import { Miniflare, type WorkerOptions } from "miniflare";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { childPids } from "./process-cpu.ts";
@@ -37,6 +38,10 @@ export interface WeirRuntimeOptions {
   inspectorPort?: number;
   /** serve local KV from this persist root (bench/load/kv-bulk.ts fills one) */
   kvPersist?: string;
+  /** Weir's entry module (default: the working tree's, bench/load/weir-bundle.ts) */
+  bundle?: string;
+  /** other builds of Weir (an `index.js` each) in the same workerd, each on its own hostnames */
+  builds?: { name: string; bundle: string; hosts: string[] }[];
 }
 
 /** The ROUTES namespace as Miniflare hands it to Node. */
@@ -77,22 +82,25 @@ export function routesNamespaceId(): string {
 }
 
 export async function startWeir(options: WeirRuntimeOptions = {}): Promise<WeirRuntime> {
-  const bundle = await weirBundle();
+  const bundle = options.bundle ?? (await weirBundle());
   const workerOptions = wranglerWorkerOptions();
   const routesId = routesNamespaceId();
-  const weir = {
-    ...workerOptions,
-    name: "weir",
-    modulesRoot: fileURLToPath(new URL(".", `file://${bundle}`)),
-    modules: [{ type: "ESModule", path: bundle }],
-    bindings: {
-      ...workerOptions.bindings,
-      ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
-      STICKY_SECRET: BENCH_STICKY_SECRET,
-      ...options.bindings,
-    },
-  } as WorkerOptions;
-  const helpers: WorkerOptions[] = [];
+  const weirBuild = (name: string, path: string, hosts?: string[]) =>
+    ({
+      ...workerOptions,
+      name,
+      modulesRoot: dirname(path),
+      modules: [{ type: "ESModule", path }],
+      routes: hosts?.map((host) => `${host}/*`),
+      bindings: {
+        ...workerOptions.bindings,
+        ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+        STICKY_SECRET: BENCH_STICKY_SECRET,
+        ...options.bindings,
+      },
+    }) as WorkerOptions;
+  const weir = weirBuild("weir", bundle);
+  const helpers: WorkerOptions[] = (options.builds ?? []).map((b) => weirBuild(b.name, b.bundle, b.hosts));
   for (const helper of options.helpers ?? []) {
     helpers.push({
       name: helper.name,
