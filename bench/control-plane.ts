@@ -4,6 +4,7 @@
  * time from an accepted write to the data plane serving it (route-cache lifetime apart
  * from the rest), and what core `rebalance` costs per weight change.
  */
+import { loadavg } from "node:os";
 import { ownersByPosition, rebalance, createSlotTable, encodeSlotTable } from "../core/slot-table.ts";
 import { bytesToBase64 } from "../core/base64.ts";
 import { HostClient, type HostResponse } from "./load/host-client.ts";
@@ -180,7 +181,13 @@ export const controlPlane: BenchSuite = {
         { what: "the write itself (request sent → accepted)", p50: median(served.write), p90: pct(served.write, 0.9), max: Math.max(...served.write) },
       ];
       return {
-        facts: { "seconds per throughput figure": seconds, "write-to-served trials per run": trials, runs: options.runs, "rebalances per cost figure": changes },
+        facts: {
+          "seconds per throughput figure": seconds,
+          "write-to-served trials per run": trials,
+          runs: options.runs,
+          "rebalances per cost figure": changes,
+          "load average at the end": Math.round(loadavg()[0] * 10) / 10,
+        },
         tables: [
           {
             title: `Weight changes through the admin API, median of ${options.runs} runs`,
@@ -190,6 +197,10 @@ export const controlPlane: BenchSuite = {
               { key: "p50", label: "p50 ms per change", digits: 1 },
             ],
             rows: [...writes].map(([writers, f]) => ({ writers, perSecond: median(f.perSecond), p50: median(f.p50) })),
+            notes: [
+              "A write answers once its route records are in KV (the outbox flush is awaited): a weight change republishes every hostname of the service, the service host and one per version (4 records here), since each carries the config version. Local KV puts go one at a time through Miniflare's KV simulator (a blob file and a SQLite row each).",
+              "The ConfigStore Durable Object runs one write at a time, so four writers in flight add latency, not throughput.",
+            ],
           },
           {
             title: `Write to served, ${served.cached.length} writes each (${trials} per run)`,

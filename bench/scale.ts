@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { routeKey } from "../core/route-record.ts";
 import { inspectWorker, type HeapUsage } from "./load/inspector.ts";
@@ -170,7 +170,13 @@ export const scale: BenchSuite = {
       });
       const mib = (b: number) => b / 2 ** 20;
       return {
-        facts: { connections: CONNECTIONS, "slice seconds": seconds, "slices per case per run": slicesPerRun, runs: options.runs },
+        facts: {
+          connections: CONNECTIONS,
+          "slice seconds": seconds,
+          "slices per case per run": slicesPerRun,
+          runs: options.runs,
+          "load average at the end": Math.round(loadavg()[0] * 10) / 10,
+        },
         tables: [
           {
             title: `Cost per request against services configured, median of ${options.runs} runs`,

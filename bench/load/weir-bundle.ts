@@ -2,10 +2,10 @@
  * @module bench/load/weir-bundle
  * The Worker bundle the load suites run: exactly what `wrangler deploy --dry-run --outdir`
  * produces (wrangler's own esbuild settings, define, and module rules), built once per
- * bench process into a temporary directory.
+ * bench process into a temporary directory removed when the process exits.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,7 @@ let built: Promise<string> | undefined;
 export function weirBundle(): Promise<string> {
   built ??= (async () => {
     const outdir = mkdtempSync(join(tmpdir(), "weir-bench-bundle-"));
+    process.once("exit", () => rmSync(outdir, { recursive: true, force: true }));
     const wrangler = join(PROJECT_ROOT, "node_modules", ".bin", "wrangler");
     await promisify(execFile)(wrangler, ["deploy", "--dry-run", "--outdir", outdir], {
       cwd: PROJECT_ROOT,
