@@ -49,6 +49,9 @@ describe("weir run", () => {
   it("creates a service with version, affinity and several origins", async () => {
     const view = await json<ServiceView>("run", "--name", "cli/multi", "--version", "v1", "--affinity", "header:X-User", weir.v1.url, weir.v3.url);
     expect(view).toMatchObject({ id: "cli/multi", version: "v1", affinity: "header:X-User", origins: [weir.v1.url, weir.v3.url], weight: 100 });
+    expect(view.revisionHeader).toBe(true);
+    const quiet = await json<ServiceView>("run", "--name", "cli/quiet", "--no-revision-header", weir.v1.url);
+    expect(quiet.revisionHeader).toBe(false);
     const out = await ok("run", "--name", "cli/plain", weir.v1.url);
     expect(out).toMatch(new RegExp(`^cli/plain ${weir.url("plain.cli")} \\(config version \\d+\\)\\n$`));
   });
