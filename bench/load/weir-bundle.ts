@@ -15,8 +15,13 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 let built: Promise<string> | undefined;
 
-/** Path of the bundled entry module (`index.js`). */
+/**
+ * Path of the bundled entry module (`index.js`). WEIR_BENCH_BUNDLE names another build's
+ * `index.js` instead (an earlier commit's outdir, to compare against it).
+ */
 export function weirBundle(): Promise<string> {
+  const other = process.env.WEIR_BENCH_BUNDLE;
+  if (other) return Promise.resolve(other);
   built ??= (async () => {
     const outdir = mkdtempSync(join(tmpdir(), "weir-bench-bundle-"));
     process.once("exit", () => rmSync(outdir, { recursive: true, force: true }));
