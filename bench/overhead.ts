@@ -82,7 +82,10 @@ export const overhead: BenchSuite = {
         loadSlice(targets[id], { seconds: s, connections: CONNECTIONS, cpuPid: id === "direct" ? undefined : weir.workerdPid });
 
       // warm-up: JIT, connection pools, route cache
-      for (const id of ["direct", ...worker] as VariantId[]) await slice(id, options.quick ? 0.3 : 1);
+      for (const id of ["direct", ...worker] as VariantId[]) {
+        const warm = await slice(id, options.quick ? 0.3 : 1);
+        if (warm.requests === 0 || warm.failures > warm.requests / 100) throw new Error(`overhead: ${VARIANTS[id]}: ${warm.failures} of ${warm.requests} requests failed`);
+      }
 
       const runs = new Map<VariantId, LoadFigures[]>(Object.keys(VARIANTS).map((id) => [id as VariantId, []]));
       for (let run = 0; run < options.runs; run++) {
