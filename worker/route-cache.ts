@@ -22,8 +22,14 @@ interface Entry {
 }
 
 const cache = new Map<string, Entry>();
+interface PendingFill {
+  promise: Promise<CompiledRoute | null>;
+  /** Date.now() when the read started */
+  started: number;
+}
+
 /** fills in flight, so a burst for one cold host makes one KV read */
-const pending = new Map<string, Promise<CompiledRoute | null>>();
+const pending = new Map<string, PendingFill>();
 
 /** Forgets every cached route (tests, and nothing else, need this). */
 export function clearRouteCache(): void {
@@ -49,12 +55,38 @@ export function cacheMs(value: string | undefined): number {
 export function lookupRoute(kv: KVNamespace, host: string, ttlMs: number): CompiledRoute | null | Promise<CompiledRoute | null> {
   const entry = cache.get(host);
   if (entry !== undefined && Date.now() - entry.filled < ttlMs) return entry.route;
-  let fill = pending.get(host);
-  if (fill === undefined) {
-    fill = refill(kv, host, entry).finally(() => pending.delete(host));
-    pending.set(host, fill);
+  const inFlight = pending.get(host);
+  // a fill older than JOIN_WAIT_MS is taken for lost (its request may be gone): start afresh
+  if (inFlight === undefined || Date.now() - inFlight.started > JOIN_WAIT_MS) {
+    const own: PendingFill = { started: Date.now(), promise: refill(kv, host, entry) };
+    own.promise = own.promise.finally(() => {
+      if (pending.get(host) === own) pending.delete(host);
+    });
+    pending.set(host, own);
+    return own.promise;
   }
-  return fill;
+  // Another request is reading KV for this host, and its promise settles from that request's
+  // I/O: workerd cancels a request that waits on nothing of its own as hung (a 500 every few
+  // tens of thousands of requests under load, BENCHMARKS.md overhead). So the stale route
+  // serves meanwhile, and a cold host's waiter keeps a timer of its own, reading KV itself past it.
+  if (entry !== undefined) return entry.route;
+  return join(inFlight.promise, kv, host);
+}
+
+const JOIN_WAIT_MS = 1000;
+const LATE = Symbol("late");
+
+async function join(fill: Promise<CompiledRoute | null>, kv: KVNamespace, host: string): Promise<CompiledRoute | null> {
+  let timer: number | null = null;
+  const late = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(() => resolve(LATE), JOIN_WAIT_MS);
+  });
+  try {
+    const first = await Promise.race([fill, late]);
+    return first === LATE ? await refill(kv, host, undefined) : first;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function refill(kv: KVNamespace, host: string, stale: Entry | undefined): Promise<CompiledRoute | null> {

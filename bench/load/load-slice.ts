@@ -34,10 +34,13 @@ export interface Slice {
   cpuMs: number | null;
   /** latency of each response, ms */
   latencies: number[];
+  /** responses by status other than 2xx, and connection errors / timeouts */
+  problems: Record<string, number>;
 }
 
 export async function loadSlice(target: LoadTarget, options: SliceOptions): Promise<Slice> {
   const latencies: number[] = [];
+  const problems: Record<string, number> = {};
   const requests: AutocannonRequest[] | undefined = target.hosts?.map((host) => ({
     method: "GET",
     path: "/",
@@ -52,17 +55,23 @@ export async function loadSlice(target: LoadTarget, options: SliceOptions): Prom
     headers: target.headers,
     requests,
     setupClient: (client) => {
-      client.on("response", (_status: number, _bytes: number, ms: number) => latencies.push(ms));
+      client.on("response", (status: number, _bytes: number, ms: number) => {
+        latencies.push(ms);
+        if (status < 200 || status > 299) problems[status] = (problems[status] ?? 0) + 1;
+      });
     },
   });
   const seconds = (performance.now() - started) / 1000;
   const cpuAfter = options.cpuPid === undefined ? null : cpuMs(options.cpuPid);
+  if (result.errors) problems["connection errors"] = result.errors;
+  if (result.timeouts) problems.timeouts = result.timeouts;
   return {
     requests: result.requests.total,
     failures: result.errors + result.timeouts + result.non2xx,
     seconds,
     cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
     latencies,
+    problems,
   };
 }
 

@@ -1,4 +1,4 @@
-// The data plane's per-request shortcuts (BENCHMARKS.md, overhead and scale): env values
+// The data plane's per-request shortcuts and route-cache sharing (BENCHMARKS.md, overhead and scale): env values
 // parsed once per value, the last host's normalization reused, base64url written straight
 // from bytes, and cached routes holding only the decoded slot table. Each must give what
 // the long way gives.
@@ -58,4 +58,25 @@ describe("hot-path shortcuts", () => {
       expect(selectRevision(route!, key)).toBe(bytes[slotOf(murmur3(key, published.salt))]);
     }
   });
+
+  it("a request never waits only on another request's KV read: stale serves, a cold host reads KV itself past a second", async () => {
+    await seed({ stack: "hot", name: "join", origins: [origin("hello")] });
+    const host = "join.hot.weir.localhost";
+    let reads = 0;
+    // the first read never answers, as when the request that started it is gone
+    const stuckFirst = {
+      get: (key: string, options: never) => (reads++ === 0 ? new Promise(() => undefined) : env.ROUTES.get(key, options)),
+    } as unknown as KVNamespace;
+    void lookupRoute(stuckFirst, host, 60_000);
+    const cold = await lookupRoute(stuckFirst, host, 60_000);
+    expect(cold?.record.service).toBe("hot/join");
+    expect(reads).toBe(2);
+
+    // the host is cached now; expired, with a refill stuck in flight, the cached route serves
+    reads = 0;
+    void lookupRoute(stuckFirst, host, 0);
+    expect((await lookupRoute(stuckFirst, host, 0))?.record.service).toBe("hot/join");
+    expect(reads).toBe(1);
+  });
 });
+
