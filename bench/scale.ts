@@ -6,10 +6,10 @@
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { Agent, request as httpRequest } from "node:http";
-import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { routeKey } from "../core/route-record.ts";
+import { freePort } from "../scripts/dev-server.ts";
 import { inspectWorker, type HeapUsage } from "./load/inspector.ts";
 import { writeKvNamespaces } from "./load/kv-bulk.ts";
 import { combineSlices, loadSlice, medianFigures, type LoadFigures, type LoadTarget } from "./load/load-slice.ts";
@@ -54,17 +54,6 @@ async function getEach(base: URL, hosts: readonly string[], cookie: string): Pro
   } finally {
     agent.destroy();
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface Configured {

@@ -7,13 +7,12 @@
  * process, reached by their own hostnames through Miniflare's routes; every other
  * hostname goes to Weir.
  */
-import { build } from "esbuild";
 import { Miniflare, type WorkerOptions } from "miniflare";
 import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { childPids } from "./process-cpu.ts";
 import { PROJECT_ROOT, weirBundle } from "./weir-bundle.ts";
+import { bundleForWorkerd } from "../workerd/run-in-workerd.ts";
 
 /** Secrets of the bench run: fixed, so no figure depends on a developer's .dev.vars. */
 export const BENCH_ADMIN_TOKEN = "bench-admin-token";
@@ -57,21 +56,6 @@ export interface WeirRuntime {
   dispose(): Promise<void>;
 }
 
-async function bundleHelper(entry: string): Promise<string> {
-  const out = await build({
-    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser"],
-    write: false,
-    logLevel: "silent",
-  });
-  return out.outputFiles[0].text;
-}
-
 function wranglerWorkerOptions() {
   return unstable_getMiniflareWorkerOptions(`${PROJECT_ROOT}wrangler.toml`).workerOptions;
 }
@@ -105,7 +89,7 @@ export async function startWeir(options: WeirRuntimeOptions = {}): Promise<WeirR
     helpers.push({
       name: helper.name,
       modules: true,
-      script: await bundleHelper(helper.entry),
+      script: await bundleForWorkerd(new URL(helper.entry, import.meta.url)),
       compatibilityDate: workerOptions.compatibilityDate,
       routes: [`${helper.host}/*`],
       bindings: helper.bindings,

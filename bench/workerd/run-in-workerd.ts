@@ -21,9 +21,10 @@ export interface BenchWorker {
   dispose(): Promise<void>;
 }
 
-export async function startBenchWorker(entry: string): Promise<BenchWorker> {
-  const bundle = await build({
-    entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
+/** Bundles a bench worker (an entry URL) for workerd as one ES module, in memory. */
+export async function bundleForWorkerd(entry: URL): Promise<string> {
+  const out = await build({
+    entryPoints: [fileURLToPath(entry)],
     bundle: true,
     format: "esm",
     platform: "neutral",
@@ -33,9 +34,14 @@ export async function startBenchWorker(entry: string): Promise<BenchWorker> {
     write: false,
     logLevel: "silent",
   });
+  return out.outputFiles[0].text;
+}
+
+export async function startBenchWorker(entry: string): Promise<BenchWorker> {
+  const script = await bundleForWorkerd(new URL(entry, import.meta.url));
   const mf = new Miniflare({
     modules: true,
-    script: bundle.outputFiles[0].text,
+    script,
     compatibilityDate: compatibilityDate(),
   });
   await mf.ready;
