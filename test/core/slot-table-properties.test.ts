@@ -51,8 +51,8 @@ const SCENARIOS: Record<string, readonly Weights[]> = {
  * noise of the key set, σ = √(TV(1−TV)/N): 0.05 pp at TV 0.5 with a million keys. In a
  * trial over these scenarios' first version (108 steps, four shapes) a fixed 0.05 pp bound
  * failed 16 steps at 1M keys and 11 at 2M (worst 0.110 pp and 0.068 pp, all within 2.6σ);
- * more keys is no fix short of ~16M (4σ at TV 0.5). So the bound is 0.05 pp or 4σ,
- * whichever is larger.
+ * more keys is no fix short of ~16M (4σ at TV 0.5). So the bound here is 0.05 pp or 4σ,
+ * whichever is larger; slot-table-tv.test.ts holds the fixed 0.05 pp over 16M keys.
  */
 function tvTolerancePp(tv: number, keys: number): number {
   return Math.max(0.05, 4 * Math.sqrt((tv * (1 - tv)) / keys) * 100);
