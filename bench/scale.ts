@@ -208,8 +208,8 @@ export const scale: BenchSuite = {
               "RSS covers the whole workerd process (every isolate, KV simulator, allocator slack): for reference only.",
               `Each hot weighted host holds its compiled route: the 10,000-byte slot table (an ArrayBuffer) and the parsed record, about ${perHostKiB.toFixed(1)} KiB in all (heap + stores). ` +
                 "Until commit 8ac8653 the cached record also kept the table's base64 text (13,336 characters, about 13 KiB more per host); the route cache now drops it once decoded.",
-              `The route cache keeps at most 10,000 hosts (ROUTE_CACHE_SIZE, worker/route-cache.ts): at this size about ${((perHostKiB * 10_000) / 1024).toFixed(0)} MiB for 10,000 hot weighted hosts ` +
-                "against Cloudflare's 128 MB per isolate (about twice that before the fix). A smaller cap, or one counted in bytes, would keep a very wide fleet inside the limit: a decision for the data plane, not made here.",
+              `The route cache keeps at most 10,000 hosts (ROUTE_CACHE_SIZE) and about 32 MiB of routes (ROUTE_CACHE_BYTES, worker/route-cache.ts): the count cap alone would allow about ${((perHostKiB * 10_000) / 1024).toFixed(0)} MiB for 10,000 hot weighted hosts ` +
+                "against Cloudflare's 128 MB per isolate; the byte budget keeps a very wide fleet inside the limit, colder hosts being read from KV again.",
             ],
           },
         ],

@@ -13,15 +13,27 @@ const KV_CACHE_TTL_S = 30;
 const DEFAULT_CACHE_MS = 2000;
 /** Hostnames kept per isolate; the oldest fill is dropped beyond it. */
 export const ROUTE_CACHE_SIZE = 10_000;
+/**
+ * Bytes of routes kept per isolate, the oldest fill dropped beyond it: a weighted host
+ * holds its 10,000-byte slot table, so the count cap alone would let 10,000 weighted hosts
+ * take ~116 MiB of a 128 MB isolate (BENCHMARKS.md, scale).
+ */
+export const ROUTE_CACHE_BYTES = 32 * 1024 * 1024;
+/** rough cost of a record's strings and objects beside its slot table */
+const ENTRY_OVERHEAD_BYTES = 2048;
 
 interface Entry {
   /** null: KV has no record for the host */
   route: CompiledRoute | null;
   /** Date.now() of the fill; its age is judged against the current ROUTE_CACHE_MS */
   filled: number;
+  /** estimated bytes held */
+  bytes: number;
 }
 
 const cache = new Map<string, Entry>();
+let cachedBytes = 0;
+let byteBudget = ROUTE_CACHE_BYTES;
 interface PendingFill {
   promise: Promise<CompiledRoute | null>;
   /** Date.now() when the read started */
@@ -34,7 +46,18 @@ const pending = new Map<string, PendingFill>();
 /** Forgets every cached route (tests, and nothing else, need this). */
 export function clearRouteCache(): void {
   cache.clear();
+  cachedBytes = 0;
   pending.clear();
+}
+
+/** Tests only: a smaller byte budget (no argument: the default). */
+export function limitRouteCacheBytes(bytes = ROUTE_CACHE_BYTES): void {
+  byteBudget = bytes;
+}
+
+/** What the cache holds now: hosts and estimated bytes. */
+export function routeCacheFootprint(): { hosts: number; bytes: number } {
+  return { hosts: cache.size, bytes: cachedBytes };
 }
 
 /** the last ROUTE_CACHE_MS seen and its value: env vars do not change between requests */
@@ -118,7 +141,18 @@ async function readRoute(kv: KVNamespace, host: string): Promise<CompiledRoute |
 }
 
 function remember(host: string, route: CompiledRoute | null): void {
-  cache.delete(host); // re-insert at the end: Map order is fill order
-  if (cache.size >= ROUTE_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-  cache.set(host, { route, filled: Date.now() });
+  forget(host); // re-insert at the end: Map order is fill order
+  const bytes = ENTRY_OVERHEAD_BYTES + (route?.slots?.length ?? 0);
+  while (cache.size > 0 && (cache.size >= ROUTE_CACHE_SIZE || cachedBytes + bytes > byteBudget)) {
+    forget(cache.keys().next().value as string);
+  }
+  cache.set(host, { route, filled: Date.now(), bytes });
+  cachedBytes += bytes;
+}
+
+function forget(host: string): void {
+  const entry = cache.get(host);
+  if (entry === undefined) return;
+  cachedBytes -= entry.bytes;
+  cache.delete(host);
 }

@@ -2,6 +2,7 @@
 // the per-isolate cache with negative caching and last-known-good when KV throws.
 import { beforeEach, describe, expect, it } from "vitest";
 import { routeKey } from "../../core/route-record.ts";
+import { limitRouteCacheBytes, routeCacheFootprint } from "../../worker/route-cache.ts";
 import { call, env, origin, resetRoutes, seed } from "./helpers.ts";
 
 beforeEach(resetRoutes);
@@ -70,6 +71,26 @@ describe("route cache", () => {
     const fresh = await call("http://svc.cache.weir.localhost/", {}, { ROUTE_CACHE_MS: "0" });
     expect(await fresh.text()).toBe("Hello World v3");
     expect(fresh.headers.get("weir-config-version")).toBe("2");
+  });
+
+  it("holds routes within its byte budget, dropping the oldest fill first", async () => {
+    // a weighted host costs its 10,000-byte slot table plus ~2 KiB: room for two, not three
+    limitRouteCacheBytes(2 * 12_048 + 1_000);
+    try {
+      const long = { ROUTE_CACHE_MS: "600000" };
+      for (const name of ["b1", "b2", "b3"]) {
+        await seed({ stack: "budget", name, origins: [origin("hello")] });
+        expect((await call(`http://${name}.budget.weir.localhost/`, {}, long)).status).toBe(200);
+      }
+      expect(routeCacheFootprint()).toEqual({ hosts: 2, bytes: 2 * 12_048 });
+      // b1 was dropped: a KV change reaches it at once, while b3 still answers from the cache
+      await seed({ stack: "budget", name: "b1", origins: [origin("helloV3")], configVersion: 2 });
+      await seed({ stack: "budget", name: "b3", origins: [origin("helloV3")], configVersion: 2 });
+      expect(await (await call("http://b1.budget.weir.localhost/", {}, long)).text()).toBe("Hello World v3");
+      expect(await (await call("http://b3.budget.weir.localhost/", {}, long)).text()).toBe("Hello World");
+    } finally {
+      limitRouteCacheBytes();
+    }
   });
 
   it("caches unknown hosts (negative caching) until the entry expires", async () => {
