@@ -4,7 +4,7 @@
  */
 import type { Command } from "commander";
 import { percentToBp, formatPercent } from "../../core/weights.ts";
-import type { ServiceList, ServiceView } from "../../core/views.ts";
+import type { RevisionView, ServiceList, ServiceView } from "../../core/views.ts";
 import { clientFor, examples, outputOption, printJson, type CliContext } from "../context.ts";
 import { relativeTime } from "../relative-time.ts";
 import { renderTable } from "../table.ts";
@@ -18,32 +18,33 @@ export function psRows(list: ServiceList, options: { all: boolean; now: Date; er
   const rate = (id: string, version: string) => options.errorRates?.get(`${id}:${version}`);
   const rows: string[][] = [];
   for (const s of list.services) {
-    rows.push([
-      s.id,
-      s.origins[0] ?? "",
-      relativeTime(new Date(s.createdAt), options.now),
-      String(s.origins.length),
-      formatPercent(percentToBp(s.weight)),
-      s.state,
-      s.endpoint,
-      [serviceDetail(s, options.all), rate(s.id, s.version)].filter(Boolean).join(" "),
-    ]);
+    rows.push(row(s.id, s, [serviceDetail(s, options.all), rate(s.id, s.version)], options.now));
     for (const r of s.revisions) {
       const domains = s.domains.filter((d) => d.version === r.version).map((d) => d.host);
       const detail = options.all ? [...extraOrigins(r.origins), ...domainItems(domains)] : domainItems(domains);
-      rows.push([
-        `${s.id}:${r.version}`,
-        r.origins[0] ?? "",
-        relativeTime(new Date(r.createdAt), options.now),
-        String(r.origins.length),
-        formatPercent(percentToBp(r.weight)),
-        r.state,
-        r.endpoint,
-        [...detail, rate(s.id, r.version)].filter(Boolean).join(" "),
-      ]);
+      rows.push(row(`${s.id}:${r.version}`, r, [...detail, rate(s.id, r.version)], options.now));
     }
   }
   return rows;
+}
+
+/** One table row: NAME ORIGIN CREATED SCALE WEIGHT STATE ENDPOINT DETAIL. */
+function row(
+  name: string,
+  revision: Pick<RevisionView, "origins" | "createdAt" | "weight" | "state" | "endpoint">,
+  detail: (string | undefined)[],
+  now: Date,
+): string[] {
+  return [
+    name,
+    revision.origins[0] ?? "",
+    relativeTime(new Date(revision.createdAt), now),
+    String(revision.origins.length),
+    formatPercent(percentToBp(revision.weight)),
+    revision.state,
+    revision.endpoint,
+    detail.filter(Boolean).join(" "),
+  ];
 }
 
 function serviceDetail(s: ServiceView, all: boolean): string {
