@@ -5,6 +5,7 @@
  * (unless the service turned it off) and `Weir-Config-Version` to what it sends back.
  */
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
+import { MAX_HOST_LENGTH } from "../core/hostnames.ts";
 import type { CompiledRoute } from "../core/route-record.ts";
 import { selectRevision } from "../core/selection.ts";
 import { stickyKey } from "./affinity.ts";
@@ -42,7 +43,11 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
 
   const found = lookupRoute(env.ROUTES, host, cacheMs(env.ROUTE_CACHE_MS));
   const route: CompiledRoute | null = found instanceof Promise ? await found : found;
-  if (route === null) throw new WeirError("no_route", `no service is bound to '${host}'`);
+  if (route === null) {
+    // a Host of any length reaches here; the message does not echo kilobytes of it
+    const name = host.length > MAX_HOST_LENGTH ? `'${host.slice(0, 64)}…' (${host.length} characters, more than a hostname can have)` : `'${host}'`;
+    throw new WeirError("no_route", `no service is bound to ${name}`);
+  }
   const record = route.record;
 
   let index = -1;
