@@ -55,7 +55,8 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   const pinned = request.headers.get(REVISION_HEADER);
   if (pinned !== null) index = record.revisions.findIndex((r) => r.version === pinned);
   if (index === -1) {
-    if (route.slots === null) index = record.pin ?? 0;
+    // One revision serves everything (pinned host, or the others at weight 0): no key, no cookie.
+    if (route.sole !== -1) index = route.sole;
     else {
       const got = stickyKey(request, record.affinity, env.STICKY_SECRET, url.https);
       const sticky = got instanceof Promise ? await got : got;
