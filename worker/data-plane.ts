@@ -11,6 +11,7 @@ import { selectRevision } from "../core/selection.ts";
 import { stickyKey } from "./affinity.ts";
 import type { Env } from "./env.ts";
 import { proxy, timeoutMs, viaListsWeir } from "./proxy.ts";
+import { discardUnreadBody } from "./refused-body.ts";
 import { splitRequestUrl, type RequestUrl } from "./request-url.ts";
 import { cacheMs, lookupRoute } from "./route-cache.ts";
 import { recordServed, type WaitUntil } from "./stats-recorder.ts";
@@ -30,8 +31,10 @@ export async function handleDataPlane(
   try {
     return await serve(request, env, url, ctx);
   } catch (error) {
-    if (isWeirError(error)) return errorResponse(error);
-    throw error;
+    if (!isWeirError(error)) throw error;
+    // Refused before the origin saw the body (no_route, loop_detected...): discard it first.
+    if (request.body !== null) await discardUnreadBody(request);
+    return errorResponse(error);
   }
 }
 
