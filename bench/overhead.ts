@@ -2,7 +2,8 @@
  * @module bench/overhead
  * Data-plane overhead (issue 5 item 3): the same origin, in its own Node process, reached
  * (a) directly, (b) through a bare pass-through Worker and (c) through Weir on a
- * 3-revision weighted service with cookie affinity, (b) and (c) in the same workerd
+ * 3-revision weighted service with cookie affinity (and on a single-revision service, which
+ * mints no cookie: issue 9), (b) and (c) in the same workerd
  * (Miniflare's own server, the wrangler bundle). autocannon drives each for short slices,
  * (b) and (c) interleaved; the headline is workerd's CPU time per request.
  */
@@ -16,18 +17,24 @@ import { median, type BenchOptions, type BenchSuite, type Cell } from "./suite.t
 
 const PASS_HOST = "pass.bench.localhost";
 const WEIR_HOST = "svc.bench.weir.localhost";
+/** a service with its primary only: one revision holds every slot, so no cookie is minted */
+const SINGLE_HOST = "one.bench.weir.localhost";
 /** the 3-revision service: v0 50 %, v1 30 %, v2 20 % */
 const STAGED_BP = [3000, 2000];
 const CONNECTIONS = 10;
 
-type VariantId = "direct" | "pass" | "returning" | "fresh";
+type VariantId = "direct" | "pass" | "returning" | "fresh" | "single";
 
 const VARIANTS: Record<VariantId, string> = {
   direct: "(a) origin directly",
   pass: "(b) pass-through Worker",
   returning: "(c) Weir, returning client (one cookie)",
   fresh: "(c) Weir, fresh clients (no cookie: one minted per request)",
+  single: "(c) Weir, one revision, fresh clients (nothing minted)",
 };
+
+/** The 3-revision fresh-client CPU ratio before issue 9 (2026-11-26, commit b8ea295), for comparison. */
+const FRESH_BEFORE_ISSUE_9 = 1.135;
 
 /** What profiling found and what was tried (2026-11-26, this machine); the figures above are re-measured each run. */
 const FINDINGS = [
@@ -50,6 +57,17 @@ const FINDINGS = [
     "through workerd, against about 2.5 ms for the origin directly, so p99 c − b swings by several ms between runs; p50 c − b is the steadier figure.",
 ];
 
+/** What issue 9 (no cookie while one revision serves everything) did to the fresh-client figures. */
+function issue9Note(fresh: number, single: number): string {
+  const moved = fresh < FRESH_BEFORE_ISSUE_9 - 0.03 ? "lower" : fresh > FRESH_BEFORE_ISSUE_9 + 0.03 ? "higher" : "about the same";
+  return (
+    `Issue 9: a single-revision service's fresh clients cost ${single.toFixed(3)} of the pass-through's CPU (no cookie minted, ` +
+    `no HMAC); the 3-revision fresh-client ratio is ${fresh.toFixed(3)} in this run against ${FRESH_BEFORE_ISSUE_9} before the change ` +
+    `(${moved}; goal 1.10): a split service still mints and signs one cookie per fresh client, which the change does not touch. ` +
+    "Differences under about 0.05 are within this machine's run-to-run noise (see the A/B note below)."
+  );
+}
+
 export const overhead: BenchSuite = {
   id: "overhead",
   title: "Data-plane overhead: Weir against a bare pass-through Worker",
@@ -62,7 +80,9 @@ export const overhead: BenchSuite = {
     "the bindings of `unstable_getMiniflareWorkerOptions(\"wrangler.toml\")` (not `wrangler dev`, whose proxy would " +
     "dominate). (c) is measured twice: a returning client that sends one valid `weir` cookie on every request " +
     "(the common case: the HMAC is checked once, then remembered), and fresh clients that send none (Weir mints and " +
-    "signs a cookie per request: the worst case). Each run interleaves short slices of (b) and both (c) in rotating " +
+    "signs a cookie per request: the worst case), and fresh clients of a single-revision service `one` (its primary " +
+    "only: one revision holds every slot, so Weir needs no sticky key and mints, signs and checks no cookie, issue 9). " +
+    "Each run interleaves short slices of (b) and the three (c) in rotating " +
     "order; a run's figure adds up its slices. CPU per request = workerd's utime+stime (/proc/<pid>/stat, all " +
     "threads, 10 ms ticks) over the slices ÷ requests served. Ratios are taken per run (paired slices), then the " +
     "median. Goals: CPU per request c/b ≤ 1.10, throughput c/b ≥ 0.90, p99 c − b ≤ 1 ms.",
@@ -73,6 +93,7 @@ export const overhead: BenchSuite = {
     const weir = await startWeir({ helpers: [{ name: "pass-through", entry: "./pass-through-worker.ts", host: PASS_HOST, bindings: { ORIGIN: origin.url } }] });
     try {
       await putRecords(await weir.routes(), serviceRecords("bench", "svc", origin.url, STAGED_BP));
+      await putRecords(await weir.routes(), serviceRecords("bench", "one", origin.url, []));
       const cookie = await mintedCookie(weir.url, WEIR_HOST);
       const base = weir.url.href;
       const targets: Record<VariantId, LoadTarget> = {
@@ -80,8 +101,9 @@ export const overhead: BenchSuite = {
         pass: { url: base, hosts: [PASS_HOST] },
         returning: { url: base, hosts: [WEIR_HOST], headers: { cookie } },
         fresh: { url: base, hosts: [WEIR_HOST] },
+        single: { url: base, hosts: [SINGLE_HOST] },
       };
-      const worker: VariantId[] = ["pass", "returning", "fresh"];
+      const worker: VariantId[] = ["pass", "returning", "fresh", "single"];
       const slice = (id: VariantId, s = seconds) =>
         loadSlice(targets[id], { seconds: s, connections: CONNECTIONS, cpuPid: id === "direct" ? undefined : weir.workerdPid });
 
@@ -136,6 +158,7 @@ export const overhead: BenchSuite = {
           p99Goal: met(p99 <= 1),
         };
       };
+      const ratios = [ratioRow("returning"), ratioRow("fresh"), ratioRow("single")];
       return {
         facts: {
           connections: CONNECTIONS,
@@ -171,8 +194,8 @@ export const overhead: BenchSuite = {
               { key: "p99", label: "p99 c − b ms", digits: 2 },
               { key: "p99Goal", label: "≤ 1 ms" },
             ],
-            rows: [ratioRow("returning"), ratioRow("fresh")],
-            notes: FINDINGS,
+            rows: ratios,
+            notes: [issue9Note(ratios[1].cpu as number, ratios[2].cpu as number), ...FINDINGS],
           },
         ],
       };
