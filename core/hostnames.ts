@@ -56,3 +56,23 @@ export function endpointUrl(host: string, scheme: string, port: string): string 
   const defaultPort = (scheme === "https" && port === "443") || (scheme === "http" && port === "80");
   return `${scheme}://${host}${port && !defaultPort ? `:${port}` : ""}`;
 }
+
+/** RFC 1035 limits on a hostname: 253 characters in all, 63 per label. */
+export const MAX_HOST_LENGTH = 253;
+export const MAX_LABEL_LENGTH = 63;
+
+/**
+ * True when a normalized host fits DNS's limits (a name no DNS can hold routes nowhere).
+ * Only lengths are checked: cheap enough for the data plane's cache misses.
+ */
+export function withinDnsLimits(host: string): boolean {
+  if (host.length > MAX_HOST_LENGTH) return false;
+  let labelStart = 0;
+  for (;;) {
+    const dot = host.indexOf(".", labelStart);
+    const end = dot === -1 ? host.length : dot;
+    if (end - labelStart > MAX_LABEL_LENGTH) return false;
+    if (dot === -1) return true;
+    labelStart = dot + 1;
+  }
+}

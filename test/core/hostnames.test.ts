@@ -7,6 +7,7 @@ import {
   normalizeHost,
   serviceHost,
   versionHost,
+  withinDnsLimits,
 } from "../../core/hostnames.ts";
 
 describe("normalizeHost", () => {
@@ -81,5 +82,17 @@ describe("endpointUrl", () => {
     expect(endpointUrl("svc.prod.example.com", "http", "80")).toBe("http://svc.prod.example.com");
     expect(endpointUrl("svc.prod.example.com", "https", "")).toBe("https://svc.prod.example.com");
     expect(endpointUrl("svc.prod.example.com", "https", "8443")).toBe("https://svc.prod.example.com:8443");
+  });
+});
+
+describe("withinDnsLimits", () => {
+  it("holds names up to 253 characters with labels up to 63", () => {
+    const l63 = "a".repeat(63);
+    for (const host of ["localhost", "svc.test.weir.localhost", "[::1]", `${l63}.x`, `${l63}.${l63}.${l63}.${"b".repeat(61)}`]) {
+      expect(withinDnsLimits(host), host).toBe(true);
+    }
+    for (const host of ["a".repeat(64), `x.${"a".repeat(64)}`, `${"a".repeat(64)}.x`, `${l63}.${l63}.${l63}.${"b".repeat(62)}`, "a.".repeat(127)]) {
+      expect(withinDnsLimits(host), host).toBe(false);
+    }
   });
 });
