@@ -79,6 +79,7 @@ export class ConfigStore extends DurableObject<Env> {
     this.reads = new Reads(this.services);
     this.serviceWrites = new ServiceWrites(this.services, this.rollouts);
     this.domains = new Domains(this.services);
+    this.publisher.drainSoon();
     this.timerHandlers = {
       [OUTBOX_TIMER]: () => this.publisher.onTimer(),
       [ROLLOUT_TIMER]: (name) => this.rollouts.onTimer(name),
