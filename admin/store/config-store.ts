@@ -11,7 +11,8 @@
  * - service-writes.ts: run, stage, weight, promote, rm (plans over core/operations.ts)
  * - apply.ts: stack files; domains.ts: custom domains; rollback.ts: rollback
  * - write-path.ts: one transaction per write (If-Match, version, history, outbox)
- * - history.ts: the `history` table; publishing.ts: route records → outbox → KV
+ * - history.ts, slot-tables.ts: history (HISTORY_KEEP entries), each slot table stored once
+ * - publishing.ts: route records → outbox → KV; schema.ts: tables and migrations
  * - rollouts.ts, timers.ts: timed rollouts and the named timers on the one alarm
  */
 import { DurableObject } from "cloudflare:workers";
@@ -21,8 +22,9 @@ import type { RolloutView } from "../../core/rollout.ts";
 import type { Env } from "../../worker/env.ts";
 import { applyPlan } from "./apply.ts";
 import { Domains } from "./domains.ts";
-import { History } from "./history.ts";
-import type { ApplyResult, DomainView, HistoryEntry, Outcome, StoredService, WriteContext } from "./outcome.ts";
+import { History, historyKeep } from "./history.ts";
+import { migrateHistoryV1 } from "./history-migration.ts";
+import type { ApplyResult, DomainView, HistoryPage, Outcome, StoredService, WriteContext } from "./outcome.ts";
 import { OUTBOX_TIMER, Publisher } from "./publishing.ts";
 import { Reads } from "./reads.ts";
 import { rollbackPlan } from "./rollback.ts";
@@ -30,6 +32,7 @@ import { ROLLOUT_TIMER, Rollouts, type RolloutStart } from "./rollouts.ts";
 import { migrate } from "./schema.ts";
 import { ServiceTable } from "./service-table.ts";
 import { ServiceWrites, type CreateServiceInput } from "./service-writes.ts";
+import { SlotTables } from "./slot-tables.ts";
 import { statsStoreOf } from "./stats-store.ts";
 import { Timers, type TimerHandler } from "./timers.ts";
 import { WritePath, type Plan } from "./write-path.ts";
@@ -40,6 +43,8 @@ export const CONFIG_STORE_NAME = "config";
 export class ConfigStore extends DurableObject<Env> {
   /** The KV namespace route records are published to; tests swap it to inject failures. */
   routes: KVNamespace;
+  /** History entries kept (HISTORY_KEEP, default 1,000); tests lower it. */
+  historyKeep: number;
   protected readonly sql: SqlStorage;
   /** Named timers on the one alarm; timed rollouts schedule their steps here. */
   protected readonly timers: Timers;
@@ -47,6 +52,7 @@ export class ConfigStore extends DurableObject<Env> {
   protected readonly timerHandlers: Record<string, TimerHandler>;
   private readonly services: ServiceTable;
   private readonly historyStore: History;
+  private readonly slotTables: SlotTables;
   private readonly publisher: Publisher;
   private readonly writes: WritePath;
   private readonly reads: Reads;
@@ -58,11 +64,13 @@ export class ConfigStore extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    migrate(this.sql);
     this.routes = env.ROUTES;
+    this.historyKeep = historyKeep(env.HISTORY_KEEP);
+    this.slotTables = new SlotTables(this.sql);
+    ctx.storage.transactionSync(() => migrate(this.sql, () => migrateHistoryV1(this.sql, this.slotTables, this.historyKeep)));
     this.timers = new Timers(this.sql, ctx.storage);
     this.services = new ServiceTable(this.sql, env);
-    this.historyStore = new History(this.sql);
+    this.historyStore = new History(this.sql, this.slotTables);
     this.publisher = new Publisher(this.sql, this.timers, () => this.routes, env.BASE_DOMAIN);
     this.rollouts = new Rollouts({
       sql: this.sql,
@@ -73,8 +81,14 @@ export class ConfigStore extends DurableObject<Env> {
       stats: (service, from, to) => statsStoreOf(this.env, service).window(from, to),
       now: () => Date.now(),
     });
-    this.writes = new WritePath(ctx.storage, this.services, this.historyStore, this.publisher, env.BASE_DOMAIN, (change, actor) =>
-      this.rollouts.onChange(change.id, change.operation, actor, change.after === null),
+    this.writes = new WritePath(
+      ctx.storage,
+      this.services,
+      this.historyStore,
+      this.publisher,
+      env.BASE_DOMAIN,
+      (change, actor) => this.rollouts.onChange(change.id, change.operation, actor, change.after === null),
+      () => this.historyKeep,
     );
     this.reads = new Reads(this.services);
     this.serviceWrites = new ServiceWrites(this.services, this.rollouts);
@@ -109,8 +123,9 @@ export class ConfigStore extends DurableObject<Env> {
     return this.answer(() => this.reads.exportStack(stack));
   }
 
-  history(filter: { service?: string; limit?: number } = {}): Outcome<HistoryEntry[]> {
-    return this.answer(() => this.historyStore.list(filter));
+  /** The latest entries, and what HISTORY_KEEP pruned. */
+  history(filter: { service?: string; limit?: number } = {}): Outcome<HistoryPage> {
+    return this.answer(() => ({ entries: this.historyStore.list(filter), pruned: this.historyStore.pruned(filter.service) }));
   }
 
   listDomains(): Outcome<DomainView[]> {
@@ -171,7 +186,8 @@ export class ConfigStore extends DurableObject<Env> {
    * `to`; the slot table comes back byte for byte, so every key returns to its revision.
    */
   rollback(w: WriteContext, stack: string, name: string, to?: number): Promise<Outcome<StoredService>> {
-    return this.write(w, () => rollbackPlan(this.services, this.historyStore, stack, name, to));
+    const stores = { services: this.services, history: this.historyStore, tables: this.slotTables, keep: this.historyKeep };
+    return this.write(w, () => rollbackPlan(stores, stack, name, to));
   }
 
   // ---- custom domains ----

@@ -3,7 +3,7 @@
  * How every config change is written (DESIGN §7): a plan runs inside one SQLite
  * transaction that checks If-Match, bumps the config version once, and for each changed
  * service claims its hostnames (409 on one held by another service), rewrites its row,
- * appends history and queues its route records. A WeirError anywhere rolls all of it back
+ * appends history and queues its route records; history beyond HISTORY_KEEP is pruned. A WeirError anywhere rolls all of it back
  * and is rethrown; the RPC edge (config-store.ts) turns it into an Outcome. After the
  * commit the outbox is flushed (awaited, so a writer's KV sees its write when KV is healthy).
  */
@@ -21,6 +21,8 @@ export interface Change {
   after: ServiceState | null;
   operation: string;
   summary: string;
+  /** id in `slot_tables` of a table equal to `after`'s, when the plan knows one (rollback) */
+  afterTable?: number;
 }
 
 /** What a write does: its changes, computed inside the transaction, and its answer. */
@@ -68,6 +70,8 @@ export class WritePath {
     private readonly publisher: Publisher,
     private readonly baseDomain: string,
     private readonly onChange: ChangeHook,
+    /** HISTORY_KEEP, read at each write (tests lower it) */
+    private readonly keep: () => number,
   ) {}
 
   /**
@@ -91,6 +95,7 @@ export class WritePath {
         this.services.setVersion(next);
         const at = new Date().toISOString();
         for (const change of changes) this.commit(next, at, w.actor, change);
+        this.history.prune(this.keep());
         const value = result(next);
         if (dryRun) throw new DryRun(value);
         changed = true;
@@ -116,9 +121,20 @@ export class WritePath {
       }
     }
     this.services.setHostnames(id, afterHosts);
-    if (after) this.services.put(id, after, configVersion);
+    const afterTable = this.history.append({
+      configVersion,
+      at,
+      actor,
+      operation: change.operation,
+      summary: change.summary,
+      service: id,
+      before,
+      after,
+      beforeTable: before ? this.services.tableId(id) : null,
+      afterTable: change.afterTable,
+    });
+    if (after) this.services.put(id, after, configVersion, afterTable);
     else this.services.remove(id);
-    this.history.append({ configVersion, at, actor, operation: change.operation, summary: change.summary, service: id, before, after });
     this.publisher.enqueue(configVersion, before, after);
   }
 }
