@@ -24,7 +24,7 @@ import { applyPlan } from "./apply.ts";
 import { Domains } from "./domains.ts";
 import { History, historyKeep } from "./history.ts";
 import { migrateHistoryV1 } from "./history-migration.ts";
-import type { ApplyResult, DomainView, HistoryPage, Outcome, StoredService, WriteContext } from "./outcome.ts";
+import type { ApplyResult, DomainView, HistoryPage, Outcome, StatsSubject, StoredService, WriteContext } from "./outcome.ts";
 import { OUTBOX_TIMER, Publisher } from "./publishing.ts";
 import { Reads } from "./reads.ts";
 import { rollbackPlan } from "./rollback.ts";
@@ -35,7 +35,7 @@ import { ServiceWrites, type CreateServiceInput } from "./service-writes.ts";
 import { SlotTables } from "./slot-tables.ts";
 import { statsStoreOf } from "./stats-store.ts";
 import { Timers, type TimerHandler } from "./timers.ts";
-import { WritePath, type Plan } from "./write-path.ts";
+import { WritePath, type Change, type Plan } from "./write-path.ts";
 
 /** The name of the one global instance. */
 export const CONFIG_STORE_NAME = "config";
@@ -89,8 +89,9 @@ export class ConfigStore extends DurableObject<Env> {
       env.BASE_DOMAIN,
       (change, actor) => this.rollouts.onChange(change.id, change.operation, actor, change.after === null),
       () => this.historyKeep,
+      (changes) => this.clearReusedStats(changes),
     );
-    this.reads = new Reads(this.services);
+    this.reads = new Reads(this.services, this.historyStore);
     this.serviceWrites = new ServiceWrites(this.services, this.rollouts);
     this.domains = new Domains(this.services);
     this.publisher.drainSoon();
@@ -117,6 +118,11 @@ export class ConfigStore extends DurableObject<Env> {
 
   getService(stack: string, name: string): Outcome<StoredService> {
     return this.answer(() => this.reads.getService(stack, name));
+  }
+
+  /** The versions the stats route reports on, a removed service's included. */
+  statsSubject(stack: string, name: string): Outcome<StatsSubject> {
+    return this.answer(() => this.reads.statsSubject(stack, name));
   }
 
   exportStack(stack: string): Outcome<StackFile> {
@@ -168,8 +174,9 @@ export class ConfigStore extends DurableObject<Env> {
   async removeService(w: WriteContext, stack: string, name: string): Promise<Outcome<{ service: string }>> {
     const id = `${stack}/${name}`;
     const outcome = await this.afterRollout(id, this.write(w, () => this.serviceWrites.removeService(stack, name)));
-    // A service created later under the same name starts without the old edge statistics.
-    if (outcome.ok) await statsStoreOf(this.env, id).clear().catch((error: unknown) => console.warn(`clearing stats of ${id} failed:`, String(error)));
+    // Its edge statistics stay readable (`weir stats`) until a new service takes the name
+    // (clearReusedStats) or they age out.
+    if (outcome.ok) await statsStoreOf(this.env, id).retire().catch((error: unknown) => console.warn(`retiring stats of ${id} failed:`, String(error)));
     return outcome;
   }
 
@@ -220,6 +227,21 @@ export class ConfigStore extends DurableObject<Env> {
 
   abortRollout(w: WriteContext, stack: string, name: string): Promise<Outcome<RolloutView>> {
     return this.rollouts.abort(w, stack, name);
+  }
+
+  /**
+   * After a commit, before publishing: a service created under a name that had one before
+   * starts without the old edge statistics. (A rollback that brings a removed service back
+   * is the same service: its statistics stay.) Publishing waits, so the new service serves
+   * no request before its counts start from zero.
+   */
+  private async clearReusedStats(changes: readonly Change[]): Promise<void> {
+    for (const c of changes) {
+      if (c.before !== null || c.after === null || c.operation === "rollback") continue;
+      await statsStoreOf(this.env, c.id)
+        .clear()
+        .catch((error: unknown) => console.warn(`clearing stats of ${c.id} failed:`, String(error)));
+    }
   }
 
   // ---- the Outcome edge ----

@@ -165,6 +165,18 @@ export class History {
     return row && { configVersion: row.config_version, before: stored(row.before, row.before_table) };
   }
 
+  /** When the service's latest kept entry removed it: that entry, with the state it removed. */
+  removal(service: string): { configVersion: number; at: string; before: HistoryState } | undefined {
+    const row = this.sql
+      .exec<{ config_version: number; at: string; before: string | null; after: string | null }>(
+        `SELECT config_version, at, before, after FROM history WHERE service = ? ORDER BY id DESC LIMIT 1`,
+        service,
+      )
+      .toArray()[0];
+    if (!row || row.after !== null || row.before === null) return undefined;
+    return { configVersion: row.config_version, at: row.at, before: JSON.parse(row.before) as HistoryState };
+  }
+
   /** The service's oldest kept entry: its config version and the state before it. */
   oldest(service: string): { configVersion: number; before: StoredState | null } | undefined {
     const row = this.sql

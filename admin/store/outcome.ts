@@ -69,6 +69,14 @@ export interface HistoryPage {
   pruned: PrunedHistory;
 }
 
+/** What the stats route reports on: a service's versions, or those a removed one had. */
+export interface StatsSubject {
+  /** the primary first */
+  versions: string[];
+  /** set when the service no longer exists: the change that removed it */
+  removed?: { configVersion: number; at: string };
+}
+
 export interface ServiceChangeSummary {
   service: string;
   action: "create" | "update" | "delete";

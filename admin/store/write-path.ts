@@ -35,6 +35,9 @@ export interface Plan<T> {
 /** Called inside the transaction for every change, before it is written (timed rollouts end here). */
 export type ChangeHook = (change: Change, actor: string) => void;
 
+/** Called after the commit, before the route records are published (effects outside the store). */
+export type CommittedHook = (changes: readonly Change[]) => Promise<void>;
+
 /** A write's answer and the config version it produced (or found, when nothing changed). */
 export interface Written<T> {
   value: T;
@@ -72,6 +75,7 @@ export class WritePath {
     private readonly onChange: ChangeHook,
     /** HISTORY_KEEP, read at each write (tests lower it) */
     private readonly keep: () => number,
+    private readonly onCommitted: CommittedHook,
   ) {}
 
   /**
@@ -80,7 +84,7 @@ export class WritePath {
    */
   async run<T>(w: WriteContext, plan: () => Plan<T>, dryRun = false): Promise<Written<T>> {
     let written: Written<T>;
-    let changed = false;
+    let committed: Change[] = [];
     try {
       written = this.storage.transactionSync((): Written<T> => {
         const current = this.services.version();
@@ -98,14 +102,17 @@ export class WritePath {
         this.history.prune(this.keep());
         const value = result(next);
         if (dryRun) throw new DryRun(value);
-        changed = true;
+        committed = changes;
         return { value, configVersion: next };
       });
     } catch (error) {
       if (error instanceof DryRun) return { value: error.value as T, configVersion: this.services.version() };
       throw error;
     }
-    if (changed) await this.publisher.flush();
+    if (committed.length > 0) {
+      await this.onCommitted(committed);
+      await this.publisher.flush();
+    }
     return written;
   }
 
