@@ -7,13 +7,19 @@
  * (errors cross RPC as data). The parts, one concern each:
  *
  * - service-table.ts: the `services` and `hostnames` rows and the config version
- * - reads.ts: ps, inspect, export
+ * - reads.ts: ps, inspect, export, what the stats route reports on
  * - service-writes.ts: run, stage, weight, promote, rm (plans over core/operations.ts)
  * - apply.ts: stack files; domains.ts: custom domains; rollback.ts: rollback
  * - write-path.ts: one transaction per write (If-Match, version, history, outbox)
  * - history.ts, slot-tables.ts: history (HISTORY_KEEP entries), each slot table stored once
  * - publishing.ts: route records → outbox → KV; schema.ts: tables and migrations
  * - rollouts.ts, timers.ts: timed rollouts and the named timers on the one alarm
+ *
+ * A new concern gets its own part: its tables in schema.ts, a class built in the
+ * constructor, thin RPC methods here (and in client.ts). A change to routing config goes
+ * through the write path as a plan (so it gets a config version, history and rollback);
+ * state that reaches the edge without a config version (origin health) queues its records
+ * through publishing.ts in its own transaction; periodic work is a named timer.
  */
 import { DurableObject } from "cloudflare:workers";
 import { isWeirError } from "../../core/errors.ts";
@@ -81,16 +87,16 @@ export class ConfigStore extends DurableObject<Env> {
       stats: (service, from, to) => statsStoreOf(this.env, service).window(from, to),
       now: () => Date.now(),
     });
-    this.writes = new WritePath(
-      ctx.storage,
-      this.services,
-      this.historyStore,
-      this.publisher,
-      env.BASE_DOMAIN,
-      (change, actor) => this.rollouts.onChange(change.id, change.operation, actor, change.after === null),
-      () => this.historyKeep,
-      (changes) => this.clearReusedStats(changes),
-    );
+    this.writes = new WritePath({
+      storage: ctx.storage,
+      services: this.services,
+      history: this.historyStore,
+      publisher: this.publisher,
+      baseDomain: env.BASE_DOMAIN,
+      keep: () => this.historyKeep,
+      onChange: (change, actor) => this.rollouts.onChange(change.id, change.operation, actor, change.after === null),
+      onCommitted: (changes) => this.clearReusedStats(changes),
+    });
     this.reads = new Reads(this.services, this.historyStore);
     this.serviceWrites = new ServiceWrites(this.services, this.rollouts);
     this.domains = new Domains(this.services);

@@ -65,18 +65,21 @@ export function serviceChange(
   return { changes: [{ id, before, after, operation, summary }], result: () => services.stored(id) as StoredService };
 }
 
+/** What the write path writes through, and the hooks other concerns attach to it. */
+export interface WritePathParts {
+  storage: DurableObjectStorage;
+  services: ServiceTable;
+  history: History;
+  publisher: Publisher;
+  baseDomain: string;
+  /** HISTORY_KEEP, read at each write (tests lower it) */
+  keep: () => number;
+  onChange: ChangeHook;
+  onCommitted: CommittedHook;
+}
+
 export class WritePath {
-  constructor(
-    private readonly storage: DurableObjectStorage,
-    private readonly services: ServiceTable,
-    private readonly history: History,
-    private readonly publisher: Publisher,
-    private readonly baseDomain: string,
-    private readonly onChange: ChangeHook,
-    /** HISTORY_KEEP, read at each write (tests lower it) */
-    private readonly keep: () => number,
-    private readonly onCommitted: CommittedHook,
-  ) {}
+  constructor(private readonly parts: WritePathParts) {}
 
   /**
    * Runs `plan` and writes its changes in one transaction; throws the WeirError that
@@ -86,8 +89,8 @@ export class WritePath {
     let written: Written<T>;
     let committed: Change[] = [];
     try {
-      written = this.storage.transactionSync((): Written<T> => {
-        const current = this.services.version();
+      written = this.parts.storage.transactionSync((): Written<T> => {
+        const current = this.parts.services.version();
         if (!matches(w.ifMatch, current)) {
           throw new WeirError("precondition_failed", `If-Match does not match the current config version "${current}"`, {
             details: { configVersion: current },
@@ -96,22 +99,22 @@ export class WritePath {
         const { changes, result } = plan();
         if (changes.length === 0) return { value: result(current), configVersion: current };
         const next = current + 1;
-        this.services.setVersion(next);
+        this.parts.services.setVersion(next);
         const at = new Date().toISOString();
         for (const change of changes) this.commit(next, at, w.actor, change);
-        this.history.prune(this.keep());
+        this.parts.history.prune(this.parts.keep());
         const value = result(next);
         if (dryRun) throw new DryRun(value);
         committed = changes;
         return { value, configVersion: next };
       });
     } catch (error) {
-      if (error instanceof DryRun) return { value: error.value as T, configVersion: this.services.version() };
+      if (error instanceof DryRun) return { value: error.value as T, configVersion: this.parts.services.version() };
       throw error;
     }
     if (committed.length > 0) {
-      await this.onCommitted(committed);
-      await this.publisher.flush();
+      await this.parts.onCommitted(committed);
+      await this.parts.publisher.flush();
     }
     return written;
   }
@@ -119,16 +122,16 @@ export class WritePath {
   /** Writes one service's change: hostname index (409 on a taken name), row, history, outbox. */
   private commit(configVersion: number, at: string, actor: string, change: Change): void {
     const { id, before, after } = change;
-    this.onChange(change, actor);
-    const afterHosts = after ? hostnamesOf(after, this.baseDomain) : new Map<string, { kind: string; what: string }>();
+    this.parts.onChange(change, actor);
+    const afterHosts = after ? hostnamesOf(after, this.parts.baseDomain) : new Map<string, { kind: string; what: string }>();
     for (const [host, mine] of afterHosts) {
-      const held = this.services.holder(host);
+      const held = this.parts.services.holder(host);
       if (held && held.service !== id) {
         throw new WeirError("conflict", `hostname '${host}' (${mine.what}) is already ${held.what}`, { details: { host } });
       }
     }
-    this.services.setHostnames(id, afterHosts);
-    const afterTable = this.history.append({
+    this.parts.services.setHostnames(id, afterHosts);
+    const afterTable = this.parts.history.append({
       configVersion,
       at,
       actor,
@@ -137,11 +140,11 @@ export class WritePath {
       service: id,
       before,
       after,
-      beforeTable: before ? this.services.tableId(id) : null,
+      beforeTable: before ? this.parts.services.tableId(id) : null,
       afterTable: change.afterTable,
     });
-    if (after) this.services.put(id, after, configVersion, afterTable);
-    else this.services.remove(id);
-    this.publisher.enqueue(configVersion, before, after);
+    if (after) this.parts.services.put(id, after, configVersion, afterTable);
+    else this.parts.services.remove(id);
+    this.parts.publisher.enqueue(configVersion, before, after);
   }
 }
