@@ -73,6 +73,19 @@ describe("customHostProblem", () => {
   ])("refuses %j", (host, message) => {
     expect(customHostProblem(host)).toMatch(message);
   });
+
+  // issue 9 item 8: an IP literal is not a domain one can bind (URL parsers read a host
+  // whose last label is a number as IPv4, so those are refused too)
+  it.each(["10.0.0.1", "192.168.1.1.", "1.2.3", "0x7f.0.0.1", "shop.example.123", "[::1]", "::1", "[2001:db8::1]", "2001:db8::1", "[::ffff:10.0.0.1]"])(
+    "refuses the IP literal %j, saying so",
+    (host) => {
+      expect(customHostProblem(host)).toMatch(/IP address/);
+    },
+  );
+
+  it.each(["1shop.example.com", "shop.123.example.com", "shop.example.c0m"])("accepts %j: only a numeric last label reads as IPv4", (host) => {
+    expect(customHostProblem(host)).toBeUndefined();
+  });
 });
 
 describe("endpointUrl", () => {
