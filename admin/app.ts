@@ -14,6 +14,7 @@ import { discardRefusedBody, limitBody } from "./body-limit.ts";
 import { store, type AdminEnv } from "./context.ts";
 import { etagOf } from "./etag.ts";
 import { registerDomainRoutes } from "./routes/domains.ts";
+import { registerHealthRoutes } from "./routes/health.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerRolloutRoutes } from "./routes/rollouts.ts";
 import { registerServiceRoutes } from "./routes/services.ts";
@@ -61,6 +62,7 @@ registerStackRoutes(adminApp);
 registerHistoryRoutes(adminApp);
 registerDomainRoutes(adminApp);
 registerRolloutRoutes(adminApp);
+registerHealthRoutes(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 

@@ -15,6 +15,7 @@ import {
   StageRevisionBody as CoreStageRevisionBody,
   WeightsBody as CoreWeightsBody,
 } from "../core/model.ts";
+import { HealthConfig } from "../core/health.ts";
 import { ServiceList as CoreServiceList, ServiceView as CoreServiceView } from "../core/views.ts";
 
 export const CreateServiceBody = CoreCreateServiceBody.openapi("CreateServiceBody");
@@ -74,7 +75,8 @@ const HistoryState = z
     affinity: z.string(),
     revisionHeader: z.boolean(),
     weight: z.number(),
-    revisions: z.array(z.object({ version: z.string(), origins: z.array(z.string()), weight: z.number() })),
+    health: HealthConfig.optional(),
+    revisions: z.array(z.object({ version: z.string(), origins: z.array(z.string()), weight: z.number(), health: HealthConfig.optional() })),
     domains: z.array(z.object({ host: z.string(), version: z.string().optional() })),
   })
   .nullable();

@@ -56,6 +56,7 @@ export function renderRollout(r: RolloutView, now: Date, primary?: string): stri
       lines.push(`  ${v.version}: ${v.errors}/${v.responses} failed (${rate}) → ${v.verdict}`);
     }
   }
+  if (r.held) lines.push(`  held since ${r.held.since}: ${r.held.reason}; aborts at ${r.held.abortsAt} unless it recovers`);
   if (r.reason) lines.push(`  ${r.status}: ${r.reason}`);
   return lines.join("\n") + "\n";
 }

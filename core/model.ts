@@ -4,6 +4,7 @@
  * admin API, the stack file and the CLI, and of the OpenAPI document.
  */
 import { z } from "zod";
+import { HealthConfig, HealthInput } from "./health.ts";
 import { isWholeBasisPoints, TOTAL_BP } from "./weights.ts";
 
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -64,6 +65,8 @@ export const RevisionConfig = z.object({
   /** basis points */
   weight: z.number().int().min(0).max(TOTAL_BP),
   createdAt: z.string(),
+  /** active health checks of its origins (DESIGN §13) */
+  health: HealthConfig.optional(),
 });
 export type RevisionConfig = z.infer<typeof RevisionConfig>;
 
@@ -78,6 +81,8 @@ export const ServiceConfig = z.object({
   revisionHeader: z.boolean(),
   createdAt: z.string(),
   revisions: z.array(RevisionConfig),
+  /** the primary's health checks (DESIGN §13) */
+  health: HealthConfig.optional(),
 });
 export type ServiceConfig = z.infer<typeof ServiceConfig>;
 
@@ -93,6 +98,7 @@ export const CreateServiceBody = z.strictObject({
   version: DnsLabel.default("v0"),
   affinity: Affinity.default("cookie"),
   revisionHeader: z.boolean().default(true),
+  health: HealthInput.optional(),
 });
 export type CreateServiceBody = z.infer<typeof CreateServiceBody>;
 
@@ -100,6 +106,7 @@ export const StageRevisionBody = z.strictObject({
   version: DnsLabel,
   origins: Origins,
   weight: Percent.default(0),
+  health: HealthInput.optional(),
 });
 export type StageRevisionBody = z.infer<typeof StageRevisionBody>;
 
@@ -144,6 +151,7 @@ export const DomainBody = z.strictObject({
 export const StackFileRevision = z.strictObject({
   origins: Origins,
   weight: Percent.default(0),
+  health: HealthInput.optional(),
 });
 
 export const StackFileService = z.strictObject({
@@ -151,6 +159,7 @@ export const StackFileService = z.strictObject({
   origins: Origins,
   affinity: Affinity.default("cookie"),
   revisionHeader: z.boolean().optional(),
+  health: HealthInput.optional(),
   revisions: z.record(DnsLabel, StackFileRevision).default({}),
 });
 

@@ -7,7 +7,8 @@
  */
 import { WeirError } from "./errors.ts";
 import { isUnderDomain, normalizeHost, serviceHost, versionHost } from "./hostnames.ts";
-import { originProblem, primaryWeight, type ServiceConfig } from "./model.ts";
+import type { HealthConfig } from "./health.ts";
+import { originProblem, primaryWeight, type RevisionConfig, type ServiceConfig } from "./model.ts";
 import type { DomainBinding } from "./route-record.ts";
 import { cloneSlotTable, createSlotTable, mergeLabel, rebalance, type SlotTable } from "./slot-table.ts";
 import { formatPercent, TOTAL_BP } from "./weights.ts";
@@ -108,17 +109,19 @@ export function checkOrigins(origins: readonly string[], served: ServedHosts): v
 }
 
 export function newService(
-  input: { stack: string; name: string; version: string; origins: string[]; affinity: string; revisionHeader: boolean },
+  input: { stack: string; name: string; version: string; origins: string[]; affinity: string; revisionHeader: boolean; health?: HealthConfig },
   now: string,
 ): ServiceState {
-  const service: ServiceConfig = { ...input, origins: [...input.origins], createdAt: now, revisions: [] };
+  const { health, ...rest } = input;
+  const service: ServiceConfig = { ...rest, origins: [...input.origins], createdAt: now, revisions: [] };
+  if (health !== undefined) service.health = { ...health };
   versionLabelProblem(service, service.version);
   return { service, table: createSlotTable(service.version), domains: [] };
 }
 
 export function stageRevision(
   state: ServiceState,
-  input: { version: string; origins: string[]; weight: number },
+  input: { version: string; origins: string[]; weight: number; health?: HealthConfig },
   now: string,
 ): ServiceState {
   const next = cloneState(state);
@@ -127,7 +130,9 @@ export function stageRevision(
     throw new WeirError("conflict", `${id} already has a revision '${input.version}'`);
   }
   versionLabelProblem(next.service, input.version);
-  next.service.revisions.push({ version: input.version, origins: [...input.origins], weight: input.weight, createdAt: now });
+  const revision: RevisionConfig = { version: input.version, origins: [...input.origins], weight: input.weight, createdAt: now };
+  if (input.health !== undefined) revision.health = { ...input.health };
+  next.service.revisions.push(revision);
   revisionCountProblem(next.service);
   stagedSumProblem(next.service);
   rebalance(next.table, slotTargets(next.service));
@@ -167,6 +172,9 @@ export function promote(state: ServiceState, version: string): ServiceState {
   mergeLabel(next.table, state.service.version, version);
   next.service.version = version;
   next.service.origins = [...revision.origins];
+  // Its health checks become the primary's (DESIGN §13), and none when it had none.
+  if (revision.health === undefined) delete next.service.health;
+  else next.service.health = { ...revision.health };
   next.service.revisions = next.service.revisions.filter((r) => r.version !== version);
   next.domains = movePins(next.domains, state.service.version, version);
   return next;

@@ -1,8 +1,10 @@
 /**
  * @module core/rollout
  * A timed rollout's record and its life (issue 6): running → paused ↔ running → completed,
- * or aborted (by hand, by `force`, by the error-rate analysis, or by a step that can no
- * longer apply). Pure: the config store persists the record, drives it from its alarm and
+ * or aborted (by hand, by `force`, by the error-rate analysis, by a step that can no
+ * longer apply, or by a canary unhealthy for too long). While a revision it grows has
+ * every origin down (DESIGN §13), a running rollout is held: its step waits, rechecked
+ * every HOLD_RECHECK_MS, and the time held pushes later steps back like a pause. Pure: the config store persists the record, drives it from its alarm and
  * applies each step as a normal change; this module decides what is due and when.
  */
 import { z } from "zod";
@@ -61,8 +63,18 @@ export const Rollout = z.object({
   reason: z.string().nullable(),
   /** the config version just before the rollout started */
   configVersionBefore: z.number(),
+  /** held since (ms): a canary has every origin down (DESIGN §13); null when not held */
+  heldSince: z.number().nullable().default(null),
+  /** when the hold was last checked (ms) */
+  heldCheckedAt: z.number().nullable().default(null),
+  heldReason: z.string().nullable().default(null),
 });
 export type Rollout = z.infer<typeof Rollout>;
+
+/** A held step is looked at again this often (or each step interval, when shorter). */
+export const HOLD_RECHECK_MS = 10_000;
+/** A rollout held this many steps' worth of time aborts. */
+export const HOLD_ABORT_STEPS = 3;
 
 export interface RolloutRequest {
   service: string;
@@ -114,6 +126,9 @@ export function newRollout(req: RolloutRequest): Rollout {
     endedAt: null,
     reason: null,
     configVersionBefore: req.configVersion,
+    heldSince: null,
+    heldCheckedAt: null,
+    heldReason: null,
   };
 }
 
@@ -124,7 +139,37 @@ export function inFlight(r: Rollout | null): r is Rollout {
 /** When the next step is due (ms), or null when nothing is scheduled (paused or ended). */
 export function nextDueAt(r: Rollout): number | null {
   if (r.status !== "running" || r.applied >= r.steps.length) return null;
+  if (r.heldSince !== null) {
+    const recheck = (r.heldCheckedAt ?? r.heldSince) + Math.min(HOLD_RECHECK_MS, stepSpacingMs(r));
+    return Math.min(recheck, r.heldSince + holdLimitMs(r));
+  }
   return r.startedAt + r.pausedMs + r.steps[r.applied].at;
+}
+
+/** The time between steps, as the rollout view shows it. */
+export function stepSpacingMs(r: Rollout): number {
+  return r.steps.length > 0 ? Math.round(r.durationMs / r.steps.length) : r.intervalMs;
+}
+
+/** How long a hold may last before the rollout aborts: three steps' worth. */
+export function holdLimitMs(r: Rollout): number {
+  return HOLD_ABORT_STEPS * stepSpacingMs(r);
+}
+
+/** The step waits: `reason` says which canary is unhealthy. The hold's start is kept while it lasts. */
+export function held(r: Rollout, now: number, reason: string): Rollout {
+  return { ...r, heldSince: r.heldSince ?? now, heldCheckedAt: now, heldReason: reason };
+}
+
+/** True when a held rollout has waited its limit out. */
+export function holdExpired(r: Rollout, now: number): boolean {
+  return r.heldSince !== null && now - r.heldSince >= holdLimitMs(r);
+}
+
+/** The canaries are healthy again: the time held pushes every later step back, as a pause does. */
+export function released(r: Rollout, now: number): Rollout {
+  if (r.heldSince === null) return r;
+  return { ...r, pausedMs: r.pausedMs + Math.max(0, now - r.heldSince), heldSince: null, heldCheckedAt: null, heldReason: null };
 }
 
 /** Staged weights (bp) the rollout has reached. */
@@ -170,7 +215,10 @@ export function paused(r: Rollout, now: number): Rollout {
 export function resumed(r: Rollout, now: number): Rollout {
   if (!inFlight(r)) throw notInFlight(r);
   if (r.status === "running") return r;
-  return { ...r, status: "running", pausedMs: r.pausedMs + (now - (r.pausedAt ?? now)), pausedAt: null };
+  const pausedFor = now - (r.pausedAt ?? now);
+  // A hold does not count the time paused towards its limit.
+  const hold = r.heldSince === null ? {} : { heldSince: r.heldSince + pausedFor, heldCheckedAt: now };
+  return { ...r, status: "running", pausedMs: r.pausedMs + pausedFor, pausedAt: null, ...hold };
 }
 
 /** The time span the analysis judges: since the previous step, but at least the last interval (or minute), never before the start. */
@@ -234,6 +282,8 @@ export const RolloutView = z.object({
   lastAnalysis: z.array(Verdict).nullable(),
   endedAt: z.string().nullable(),
   reason: z.string().nullable(),
+  /** set while a canary's every origin is down and the step waits (DESIGN §13) */
+  held: z.object({ since: z.string(), reason: z.string(), abortsAt: z.string() }).nullable().optional(),
 });
 export type RolloutView = z.infer<typeof RolloutView>;
 
@@ -262,5 +312,9 @@ export function rolloutView(r: Rollout): RolloutView {
     lastAnalysis: r.lastAnalysis,
     endedAt: r.endedAt === null ? null : new Date(r.endedAt).toISOString(),
     reason: r.reason,
+    held:
+      r.heldSince === null || !inFlight(r)
+        ? null
+        : { since: new Date(r.heldSince).toISOString(), reason: r.heldReason ?? "", abortsAt: new Date(r.heldSince + holdLimitMs(r)).toISOString() },
   };
 }

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { normalizeHost, serviceHost, versionHost } from "./hostnames.ts";
 import { serviceSalt } from "./hash.ts";
+import { downKeys, type DownOrigin } from "./health.ts";
 import type { ServiceConfig } from "./model.ts";
 import { base64ToBytes, bytesToBase64 } from "./base64.ts";
 import { ownersByPosition, SLOT_COUNT, type SlotTable } from "./slot-table.ts";
@@ -27,8 +28,13 @@ export const RouteRecord = z.object({
   revisionHeader: z.boolean(),
   /** per-service hash seed */
   salt: z.number().int().nonnegative(),
-  /** revisions[0] is the primary */
-  revisions: z.array(z.object({ version: z.string(), origins: z.array(z.string()).min(1) })).min(1),
+  /**
+   * revisions[0] is the primary; `down` lists positions in `origins` that health checks
+   * mark down (DESIGN §13), absent when none is
+   */
+  revisions: z
+    .array(z.object({ version: z.string(), origins: z.array(z.string()).min(1), down: z.array(z.number().int().nonnegative()).optional() }))
+    .min(1),
   /** set when the hostname serves exactly one revision: its position in `revisions` */
   pin: z.number().int().nonnegative().optional(),
   /** base64 of SLOT_COUNT bytes, each a position in `revisions`; absent when pinned */
@@ -47,9 +53,28 @@ export function revisionOrder(service: ServiceConfig): string[] {
   return [service.version, ...service.revisions.map((r) => r.version)];
 }
 
+type RecordRevision = RouteRecord["revisions"][number];
+
+/**
+ * A revision as records carry it: with `down` (positions of its origins marked down) only
+ * when its health checks mark some down. Marks of a revision without `health`, or of an
+ * origin it no longer has, are ignored.
+ */
+function recordRevision(version: string, origins: string[], checked: boolean, down: ReadonlySet<string>): RecordRevision {
+  const revision: RecordRevision = { version, origins };
+  if (!checked || down.size === 0) return revision;
+  const marked: number[] = [];
+  origins.forEach((o, i) => {
+    if (down.has(`${version}\n${o}`)) marked.push(i);
+  });
+  if (marked.length > 0) revision.down = marked;
+  return revision;
+}
+
 /**
  * Every hostname record of one service: the service host (weighted), one host per version
- * (pinned), and its custom domains.
+ * (pinned), and its custom domains. `down` is the service's origin health (DESIGN §13):
+ * it changes records without a new config version.
  */
 export function buildRouteRecords(
   service: ServiceConfig,
@@ -57,11 +82,13 @@ export function buildRouteRecords(
   configVersion: number,
   baseDomain: string,
   domains: readonly DomainBinding[] = [],
+  down: readonly DownOrigin[] = [],
 ): Map<string, RouteRecord> {
   const id = `${service.stack}/${service.name}`;
+  const marks = downKeys(down);
   const revisions = [
-    { version: service.version, origins: service.origins },
-    ...service.revisions.map((r) => ({ version: r.version, origins: r.origins })),
+    recordRevision(service.version, service.origins, service.health !== undefined, marks),
+    ...service.revisions.map((r) => recordRevision(r.version, r.origins, r.health !== undefined, marks)),
   ];
   const common = {
     v: 1 as const,
@@ -104,12 +131,29 @@ export interface CompiledRoute {
    * signed (DESIGN §4, issue 9).
    */
   sole: number;
+  /**
+   * null when no origin is marked down (the usual case: requests pay nothing for health).
+   * Otherwise, per position in record.revisions, the origins not marked down, or null
+   * when every origin of that revision is down (DESIGN §13).
+   */
+  usable: (readonly string[] | null)[] | null;
+}
+
+/** Found once per compile: which origins of each revision health checks leave usable. */
+export function usableOrigins(record: Pick<RouteRecord, "revisions">): (readonly string[] | null)[] | null {
+  if (!record.revisions.some((r) => r.down !== undefined && r.down.length > 0)) return null;
+  return record.revisions.map((r) => {
+    if (r.down === undefined || r.down.length === 0) return r.origins;
+    const down = new Set(r.down);
+    const up = r.origins.filter((_, i) => !down.has(i));
+    return up.length > 0 ? up : null;
+  });
 }
 
 export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   if (record.pin !== undefined) {
     if (record.pin >= record.revisions.length) throw new RangeError("route record pin is out of range");
-    return { record, slots: null, sole: record.pin };
+    return { record, slots: null, sole: record.pin, usable: usableOrigins(record) };
   }
   if (record.slots === undefined) throw new RangeError("route record has neither pin nor slots");
   const slots = base64ToBytes(record.slots);
@@ -117,7 +161,7 @@ export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   for (let i = 0; i < SLOT_COUNT; i++) {
     if (slots[i] >= record.revisions.length) throw new RangeError("route record slot points past its revisions");
   }
-  return { record, slots, sole: soleOwner(slots) };
+  return { record, slots, sole: soleOwner(slots), usable: usableOrigins(record) };
 }
 
 /** The owner of every slot of a decoded table, or -1 when two or more share it. Once per compile. */

@@ -4,7 +4,8 @@
  * declares, and the diff between two configs (what `apply --dry-run` shows). Pure, so the
  * export → apply → export round trip is decided in one place.
  */
-import type { ServiceConfig, StackFile } from "./model.ts";
+import { describeHealth, sameHealth, type HealthConfig } from "./health.ts";
+import type { RevisionConfig, ServiceConfig, StackFile } from "./model.ts";
 import { bpToPercent, formatPercent, percentToBp } from "./weights.ts";
 
 type StackFileService = StackFile["services"][string];
@@ -17,9 +18,14 @@ function exportService(service: ServiceConfig): StackFileService {
     affinity: service.affinity,
   };
   if (!service.revisionHeader) entry.revisionHeader = false;
+  if (service.health !== undefined) entry.health = { ...service.health };
   if (service.revisions.length > 0) {
     entry.revisions = Object.fromEntries(
-      service.revisions.map((r) => [r.version, { origins: [...r.origins], weight: bpToPercent(r.weight) }]),
+      service.revisions.map((r) => {
+        const revision: Record<string, unknown> = { origins: [...r.origins], weight: bpToPercent(r.weight) };
+        if (r.health !== undefined) revision.health = { ...r.health };
+        return [r.version, revision];
+      }),
     );
   }
   return entry as StackFileService;
@@ -44,7 +50,7 @@ export function declaredService(
     if (current.version === version) return current.createdAt;
     return current.revisions.find((r) => r.version === version)?.createdAt ?? now;
   };
-  return {
+  const declared: ServiceConfig = {
     stack,
     name,
     version: entry.version,
@@ -52,13 +58,19 @@ export function declaredService(
     affinity: entry.affinity,
     revisionHeader: entry.revisionHeader ?? true,
     createdAt: current?.createdAt ?? now,
-    revisions: Object.entries(entry.revisions).map(([version, r]) => ({
-      version,
-      origins: [...r.origins],
-      weight: percentToBp(r.weight),
-      createdAt: createdAtOf(version),
-    })),
+    revisions: Object.entries(entry.revisions).map(([version, r]) => {
+      const revision: RevisionConfig = { version, origins: [...r.origins], weight: percentToBp(r.weight), createdAt: createdAtOf(version) };
+      if (r.health !== undefined) revision.health = { ...r.health };
+      return revision;
+    }),
   };
+  if (entry.health !== undefined) declared.health = { ...entry.health };
+  return declared;
+}
+
+/** Health settings as compared: absent and present differ, key order does not. */
+function healthKey(h: HealthConfig | undefined): string {
+  return h === undefined ? "" : JSON.stringify([h.path, h.interval, h.timeout, h.healthyThreshold, h.unhealthyThreshold]);
 }
 
 /**
@@ -75,7 +87,10 @@ export function sameRouting(a: ServiceConfig, b: ServiceConfig): boolean {
       s.origins,
       s.affinity,
       s.revisionHeader,
-      s.revisions.map((r) => [r.version, r.origins, r.weight]).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
+      healthKey(s.health),
+      s.revisions
+        .map((r) => [r.version, r.origins, r.weight, healthKey(r.health)] as const)
+        .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
     ]);
   return strip(a) === strip(b);
 }
@@ -96,6 +111,7 @@ export function describeChange(before: ServiceConfig | null, after: ServiceConfi
   if (before.origins.join() !== after.origins.join()) lines.push(`primary origins: ${before.origins.join(", ")} → ${after.origins.join(", ")}`);
   if (before.affinity !== after.affinity) lines.push(`affinity: ${before.affinity} → ${after.affinity}`);
   if (before.revisionHeader !== after.revisionHeader) lines.push(`revisionHeader: ${before.revisionHeader} → ${after.revisionHeader}`);
+  if (!sameHealth(before.health, after.health)) lines.push(`primary health: ${describeHealth(before.health)} → ${describeHealth(after.health)}`);
   const old = new Map(before.revisions.map((r) => [r.version, r]));
   const now = new Map(after.revisions.map((r) => [r.version, r]));
   for (const r of after.revisions) {
@@ -104,6 +120,7 @@ export function describeChange(before: ServiceConfig | null, after: ServiceConfi
     else {
       if (o.origins.join() !== r.origins.join()) lines.push(`${r.version} origins: ${o.origins.join(", ")} → ${r.origins.join(", ")}`);
       if (o.weight !== r.weight) lines.push(`${r.version} weight: ${formatPercent(o.weight)} → ${formatPercent(r.weight)}`);
+      if (!sameHealth(o.health, r.health)) lines.push(`${r.version} health: ${describeHealth(o.health)} → ${describeHealth(r.health)}`);
     }
   }
   for (const r of before.revisions) if (!now.has(r.version)) lines.push(`remove revision ${r.version}`);

@@ -5,8 +5,10 @@
  * percent as the data plane applies them, counted from the slot table.
  */
 import { z } from "zod";
+import { HealthConfig } from "./health.ts";
 
-export const RevisionState = z.enum(["active", "staged"]);
+/** `unhealthy`: health checks mark every origin of the revision down (DESIGN §13). */
+export const RevisionState = z.enum(["active", "staged", "unhealthy"]);
 
 export const RevisionView = z.object({
   version: z.string(),
@@ -17,6 +19,10 @@ export const RevisionView = z.object({
   createdAt: z.string(),
   /** `http://<svc>-<version>.<stack>.<base>[:port]` */
   endpoint: z.string(),
+  /** its health checks, when it has any (DESIGN §13) */
+  health: HealthConfig.optional(),
+  /** origins its health checks mark down, when some are */
+  down: z.array(z.string()).optional(),
 });
 export type RevisionView = z.infer<typeof RevisionView>;
 
@@ -40,6 +46,10 @@ export const ServiceView = z.object({
   endpoint: z.string(),
   /** the primary's own version URL */
   versionEndpoint: z.string(),
+  /** the primary's health checks, when it has any (DESIGN §13) */
+  health: HealthConfig.optional(),
+  /** the primary's origins its health checks mark down, when some are */
+  down: z.array(z.string()).optional(),
   /** staged revisions, creation order */
   revisions: z.array(RevisionView),
   /** custom domains bound to this service or one of its versions */

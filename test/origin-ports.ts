@@ -12,4 +12,6 @@ export interface OriginPorts {
   dead: number;
   failing: number;
   rawStatus: number;
+  /** the control server of switchable origins (test/setup/origins.ts) */
+  control: number;
 }

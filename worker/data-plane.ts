@@ -1,8 +1,9 @@
 /**
  * @module worker/data-plane
  * Every non-admin request: hostname → route (KV via the isolate cache) → revision (pin
- * header, or sticky key → slot table) → the revision's origins. Adds `Weir-Revision`
- * (unless the service turned it off) and `Weir-Config-Version` to what it sends back.
+ * header, or sticky key → slot table) → the revision's usable origins (origin health:
+ * worker/origin-health.ts). Adds `Weir-Revision` (unless the service turned it off) and
+ * `Weir-Config-Version` to what it sends back.
  */
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
 import { MAX_HOST_LENGTH } from "../core/hostnames.ts";
@@ -11,6 +12,7 @@ import { selectRevision } from "../core/selection.ts";
 import { stickyKey } from "./affinity.ts";
 import type { Env } from "./env.ts";
 import { proxy, timeoutMs, viaListsWeir } from "./proxy.ts";
+import { noteOriginResult, withoutEjected } from "./origin-health.ts";
 import { discardUnreadBody } from "./refused-body.ts";
 import { splitRequestUrl, type RequestUrl } from "./request-url.ts";
 import { cacheMs, lookupRoute } from "./route-cache.ts";
@@ -57,6 +59,7 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   let setCookie: string | undefined;
   const pinned = request.headers.get(REVISION_HEADER);
   if (pinned !== null) index = record.revisions.findIndex((r) => r.version === pinned);
+  const chosen = index !== -1 || record.pin !== undefined;
   if (index === -1) {
     // One revision serves everything (pinned host, or the others at weight 0): no key, no cookie.
     if (route.sole !== -1) index = route.sole;
@@ -67,13 +70,25 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
       setCookie = sticky.setCookie;
     }
   }
+  let origins: readonly string[] = record.revisions[index].origins;
+  if (route.usable !== null) {
+    // Health checks mark origins down (DESIGN §13): skip them. A revision with none left hands
+    // its requests to the primary (the key keeps its slot, so its users return on recovery),
+    // unless the request chose the version itself; with the primary down too, try anyway.
+    const usable = route.usable[index];
+    if (usable !== null) origins = usable;
+    else if (!chosen && index !== 0 && route.usable[0] !== null) {
+      index = 0;
+      origins = route.usable[0];
+    }
+  }
+  origins = withoutEjected(origins);
   const revision = record.revisions[index];
 
   const responseHeaders: [string, string][] = [[CONFIG_VERSION_HEADER, String(record.configVersion)]];
   if (record.revisionHeader) responseHeaders.push([REVISION_HEADER, revision.version]);
   if (setCookie !== undefined) responseHeaders.push(["set-cookie", setCookie]);
 
-  const origins = revision.origins;
   const started = Date.now();
   try {
     const response = await proxy(request, {
@@ -84,6 +99,7 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
       start: origins.length === 1 ? 0 : nextOrigin++ % origins.length,
       timeoutMs: timeoutMs(env.ORIGIN_TIMEOUT_MS),
       responseHeaders,
+      onAttempt: noteOriginResult,
     });
     // Edge statistics (issue 6): counted in memory, flushed off the request path.
     recordServed(env, ctx, record.service, revision.version, response.status, Date.now() - started);

@@ -9,6 +9,8 @@ export interface Env {
   CONFIG_STORE: DurableObjectNamespace;
   /** StatsStore Durable Objects, one per service: edge statistics (issue 6) */
   STATS_STORE: DurableObjectNamespace;
+  /** HealthChecker Durable Objects, one per service with health checks (DESIGN §13) */
+  HEALTH_CHECKER: DurableObjectNamespace;
   BASE_DOMAIN: string;
   /** default `admin.<BASE_DOMAIN>` */
   ADMIN_HOST?: string;

@@ -10,6 +10,7 @@ import { splitRequestUrl } from "./request-url.ts";
 
 export { ConfigStore } from "../admin/store/config-store.ts";
 export { StatsStore } from "../admin/store/stats-store.ts";
+export { HealthChecker } from "../admin/store/health-checker.ts";
 
 /** the normalized admin host, recomputed only when the env's value changes */
 let admin = { configured: "", host: "" };

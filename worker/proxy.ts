@@ -93,6 +93,8 @@ export interface ProxyTarget {
   timeoutMs: number;
   /** added to the origin's response (Weir-Revision, Set-Cookie, ...) */
   responseHeaders: readonly (readonly [string, string])[];
+  /** told of every attempt: `failed` when the origin could not be reached, timed out or answered 5xx (passive health) */
+  onAttempt?: (origin: string, failed: boolean) => void;
 }
 
 /** Proxies `request` to the target's origins; throws a WeirError when none answers. */
@@ -118,8 +120,9 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
   const retryable = request.body === null && IDEMPOTENT.has(request.method);
   const n = target.origins.length;
   let response: Response | undefined;
+  let origin = "";
   for (let attempt = 0; attempt < n; attempt++) {
-    const origin = target.origins[(target.start + attempt) % n];
+    origin = target.origins[(target.start + attempt) % n];
     const url = (origin.endsWith("/") ? origin.slice(0, -1) : origin) + target.pathAndQuery;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), target.timeoutMs);
@@ -134,6 +137,7 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
       });
       break;
     } catch (error) {
+      target.onAttempt?.(origin, true);
       if (controller.signal.aborted) {
         throw new WeirError("origin_timeout", `the origin did not answer within ${target.timeoutMs} ms`, { cause: error });
       }
@@ -145,6 +149,7 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
     }
   }
   if (response === undefined) throw new WeirError("origin_unreachable", "the revision has no origin");
+  target.onAttempt?.(origin, response.status >= 500 && response.status <= 599);
 
   const upgraded = response.webSocket != null;
   if (!upgraded && (response.status < 200 || response.status > 599)) {

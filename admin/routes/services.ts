@@ -97,7 +97,7 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
     async (c) => {
       const { stack, name } = c.req.valid("param");
       const body = c.req.valid("json");
-      const input = { version: body.version, origins: body.origins, weight: percentToBp(body.weight) };
+      const input = { version: body.version, origins: body.origins, weight: percentToBp(body.weight), ...(body.health ? { health: body.health } : {}) };
       const stored = settle(c, await store(c).stageRevision(writeContext(c), stack, name, input));
       return c.json(serviceView(stored, style(c)), 201);
     },

@@ -31,6 +31,7 @@ type StoreMethods = Pick<
   | "pauseRollout"
   | "resumeRollout"
   | "abortRollout"
+  | "reportHealth"
 >;
 
 export type StoreClient = {

@@ -14,6 +14,8 @@
  * - history.ts, slot-tables.ts: history (HISTORY_KEEP entries), each slot table stored once
  * - publishing.ts: route records → outbox → KV; schema.ts: tables and migrations
  * - rollouts.ts, timers.ts: timed rollouts and the named timers on the one alarm
+ * - health.ts: origin health, both ways with the HealthChecker of each service (specs out,
+ *   down origins in, republished without a config version)
  *
  * A new concern gets its own part: its tables in schema.ts, a class built in the
  * constructor, thin RPC methods here (and in client.ts). A change to routing config goes
@@ -28,6 +30,8 @@ import type { RolloutView } from "../../core/rollout.ts";
 import type { Env } from "../../worker/env.ts";
 import { applyPlan } from "./apply.ts";
 import { Domains } from "./domains.ts";
+import { HEALTH_TIMER, OriginHealth } from "./health.ts";
+import type { HealthReport, ReportAnswer } from "./health-checker.ts";
 import { History, historyKeep } from "./history.ts";
 import { migrateHistoryV1 } from "./history-migration.ts";
 import type { ApplyResult, DomainView, HistoryPage, Outcome, StatsSubject, StoredService, WriteContext } from "./outcome.ts";
@@ -37,7 +41,7 @@ import { rollbackPlan } from "./rollback.ts";
 import { ROLLOUT_TIMER, Rollouts, type RolloutStart } from "./rollouts.ts";
 import { migrate } from "./schema.ts";
 import { ServiceTable } from "./service-table.ts";
-import { ServiceWrites, type CreateServiceInput } from "./service-writes.ts";
+import { ServiceWrites, type CreateServiceInput, type StageInput } from "./service-writes.ts";
 import { SlotTables } from "./slot-tables.ts";
 import { statsStoreOf } from "./stats-store.ts";
 import { Timers, type TimerHandler } from "./timers.ts";
@@ -51,6 +55,10 @@ export class ConfigStore extends DurableObject<Env> {
   routes: KVNamespace;
   /** History entries kept (HISTORY_KEEP, default 1,000); tests lower it. */
   historyKeep: number;
+  /** The HealthChecker namespace specs are delivered to; tests swap it to inject failures. */
+  checkers: DurableObjectNamespace;
+  /** The store's clock (rollout holds judge time by it); tests move it forward. */
+  clock: () => number = () => Date.now();
   protected readonly sql: SqlStorage;
   /** Named timers on the one alarm; timed rollouts schedule their steps here. */
   protected readonly timers: Timers;
@@ -66,18 +74,29 @@ export class ConfigStore extends DurableObject<Env> {
   private readonly domains: Domains;
   /** timed rollouts (issue 6): their records, steps and analysis */
   private readonly rollouts: Rollouts;
+  /** origin health (DESIGN §13): checker specs out, down origins in */
+  private readonly health: OriginHealth;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.routes = env.ROUTES;
+    this.checkers = env.HEALTH_CHECKER;
     this.historyKeep = historyKeep(env.HISTORY_KEEP);
     this.slotTables = new SlotTables(this.sql);
     ctx.storage.transactionSync(() => migrate(this.sql, () => migrateHistoryV1(this.sql, this.slotTables, this.historyKeep)));
     this.timers = new Timers(this.sql, ctx.storage);
     this.services = new ServiceTable(this.sql, env);
     this.historyStore = new History(this.sql, this.slotTables);
-    this.publisher = new Publisher(this.sql, this.timers, () => this.routes, env.BASE_DOMAIN);
+    this.publisher = new Publisher(this.sql, this.timers, () => this.routes, env.BASE_DOMAIN, (id) => this.health.down(id));
+    this.health = new OriginHealth({
+      sql: this.sql,
+      storage: ctx.storage,
+      timers: this.timers,
+      services: this.services,
+      publisher: this.publisher,
+      checkers: () => this.checkers,
+    });
     this.rollouts = new Rollouts({
       sql: this.sql,
       timers: this.timers,
@@ -85,7 +104,8 @@ export class ConfigStore extends DurableObject<Env> {
       load: (id) => this.services.load(id),
       version: () => this.services.version(),
       stats: (service, from, to) => statsStoreOf(this.env, service).window(from, to),
-      now: () => Date.now(),
+      now: () => this.clock(),
+      unhealthy: (id) => this.health.unhealthy(id),
     });
     this.writes = new WritePath({
       storage: ctx.storage,
@@ -94,8 +114,15 @@ export class ConfigStore extends DurableObject<Env> {
       publisher: this.publisher,
       baseDomain: env.BASE_DOMAIN,
       keep: () => this.historyKeep,
-      onChange: (change, actor) => this.rollouts.onChange(change.id, change.operation, actor, change.after === null),
-      onCommitted: (changes) => this.clearReusedStats(changes),
+      onChange: (change, actor) => {
+        this.rollouts.onChange(change.id, change.operation, actor, change.after === null);
+        this.health.onChange(change);
+      },
+      onCommitted: async (changes) => {
+        await this.clearReusedStats(changes);
+        // Checkers learn their new spec now; the "health" timer covers an eviction before this.
+        if (this.health.pendingDeliveries() > 0) await this.health.deliver();
+      },
     });
     this.reads = new Reads(this.services, this.historyStore);
     this.serviceWrites = new ServiceWrites(this.services, this.rollouts);
@@ -104,6 +131,7 @@ export class ConfigStore extends DurableObject<Env> {
     this.timerHandlers = {
       [OUTBOX_TIMER]: () => this.publisher.onTimer(),
       [ROLLOUT_TIMER]: (name) => this.rollouts.onTimer(name),
+      [HEALTH_TIMER]: () => this.health.onTimer(),
     };
   }
 
@@ -149,6 +177,24 @@ export class ConfigStore extends DurableObject<Env> {
     return this.publisher.pending();
   }
 
+  // ---- origin health (DESIGN §13; admin/store/health.ts) ----
+
+  /**
+   * From a HealthChecker: the origins it finds down. A change republishes the service's
+   * records (same config version, no history entry); `stop` tells a checker whose service
+   * or health settings are gone to stop.
+   */
+  async reportHealth(report: HealthReport): Promise<ReportAnswer> {
+    const { stop, queued } = this.health.report(report);
+    if (queued) await this.publisher.flush();
+    return { stop };
+  }
+
+  /** Health-check specs not yet delivered to their checkers (tests and operators). */
+  pendingHealthDeliveries(): number {
+    return this.health.pendingDeliveries();
+  }
+
   // ---- service writes ----
 
   createService(w: WriteContext, input: CreateServiceInput): Promise<Outcome<StoredService>> {
@@ -159,7 +205,7 @@ export class ConfigStore extends DurableObject<Env> {
     w: WriteContext,
     stack: string,
     name: string,
-    input: { version: string; origins: string[]; weight: number },
+    input: StageInput,
   ): Promise<Outcome<StoredService>> {
     return this.write(w, () => this.serviceWrites.stage(stack, name, input));
   }

@@ -5,6 +5,7 @@
  * code; the admin app turns a refusal back into a WeirError.
  */
 import type { ErrorCode } from "../../core/errors.ts";
+import type { DownOrigin } from "../../core/health.ts";
 import type { ServiceConfig } from "../../core/model.ts";
 import type { DomainBinding } from "../../core/route-record.ts";
 
@@ -29,6 +30,8 @@ export interface StoredService {
   /** the last config version that changed this service */
   configVersion: number;
   domains: DomainBinding[];
+  /** origins health checks mark down now, as the edge sees them (DESIGN §13) */
+  down: DownOrigin[];
 }
 
 /** A service's state in history, without the slot table bytes. */

@@ -5,9 +5,11 @@
  * outbox inside the write transaction, together with the "outbox" timer; `flush` publishes
  * them after the commit and cancels the timer once the outbox is empty. If the flush fails,
  * or never runs because the object was evicted, the timer publishes from the alarm. Anything that changes what the
- * edge must see (config changes now; origin health later) publishes through here.
+ * edge must see publishes through here: config changes, and origin health (`republish`,
+ * the same records with the origins health checks mark down, at the same config version).
  */
-import { hostnamesOf, type ServiceState } from "../../core/operations.ts";
+import type { DownOrigin } from "../../core/health.ts";
+import { hostnamesOf, serviceIdOf, type ServiceState } from "../../core/operations.ts";
 import { buildRouteRecords, routeKey } from "../../core/route-record.ts";
 import { Outbox, retryDelayMs } from "./outbox.ts";
 import type { Timers } from "./timers.ts";
@@ -31,6 +33,8 @@ export class Publisher {
     /** read on every publish, so a test can swap the KV the store writes to */
     kv: () => KVNamespace,
     private readonly baseDomain: string,
+    /** the origins health checks mark down in a service (admin/store/health.ts), carried by its records */
+    private readonly downOf: (id: string) => readonly DownOrigin[] = () => [],
   ) {
     this.outbox = new Outbox(
       sql,
@@ -51,11 +55,23 @@ export class Publisher {
    */
   enqueue(configVersion: number, before: ServiceState | null, after: ServiceState | null): void {
     const afterHosts = after ? hostnamesOf(after, this.baseDomain) : new Map<string, unknown>();
-    const records = after ? buildRouteRecords(after.service, after.table, configVersion, this.baseDomain, after.domains) : new Map();
+    const records = after
+      ? buildRouteRecords(after.service, after.table, configVersion, this.baseDomain, after.domains, this.downOf(serviceIdOf(after.service)))
+      : new Map();
     for (const [host, record] of records) this.outbox.enqueue(configVersion, routeKey(host), record);
     const gone = new Set([...(before ? hostnamesOf(before, this.baseDomain).keys() : []), ...afterHosts.keys()]);
     for (const host of gone) if (!records.has(host)) this.outbox.enqueue(configVersion, routeKey(host), null);
     // In the same transaction as the rows: committed records are never left without a publisher.
+    this.timers.ensureBy(OUTBOX_TIMER, Date.now() + PUBLISH_GRACE_MS);
+  }
+
+  /**
+   * Inside a transaction of its own: the records of an unchanged service again, with the
+   * origins marked down now. Its hostnames are the same, so there is nothing to delete.
+   */
+  republish(configVersion: number, state: ServiceState, down: readonly DownOrigin[]): void {
+    const records = buildRouteRecords(state.service, state.table, configVersion, this.baseDomain, state.domains, down);
+    for (const [host, record] of records) this.outbox.enqueue(configVersion, routeKey(host), record);
     this.timers.ensureBy(OUTBOX_TIMER, Date.now() + PUBLISH_GRACE_MS);
   }
 

@@ -7,6 +7,8 @@
  * write (its own config version, history entry and minimal-diff slot-table update, via
  * core `setWeights`). Before each step the canary's edge statistics are judged, and a
  * canary above its error-rate limit aborts the rollout by itself, with the figures in history.
+ * A canary whose every origin is down (DESIGN §13) holds the step; held for three steps'
+ * worth, the rollout aborts.
  */
 import { analyzeCanary, describeVerdict, type RevisionCounters } from "../../core/edge-stats.ts";
 import { isWeirError, WeirError } from "../../core/errors.ts";
@@ -17,11 +19,15 @@ import {
   analysisWindow,
   completed,
   describeRollout,
+  held,
+  holdExpired,
+  holdLimitMs,
   inFlight,
   isLastStep,
   newRollout,
   nextDueAt,
   paused,
+  released,
   resumed,
   Rollout,
   rolloutInProgress,
@@ -30,6 +36,7 @@ import {
   weightsText,
   type RolloutView,
 } from "../../core/rollout.ts";
+import { formatDuration } from "../../core/duration.ts";
 import { parseRolloutTiming } from "../../core/rollout-plan.ts";
 import { decodeSlotTable, encodeSlotTable, type EncodedSlotTable } from "../../core/slot-table.ts";
 import type { Outcome, WriteContext } from "./outcome.ts";
@@ -57,6 +64,8 @@ export interface RolloutHost {
   /** counts per revision of a service's edge statistics in [from, to] */
   stats(service: string, from: number, to: number): Promise<Record<string, RevisionCounters>>;
   now(): number;
+  /** versions of a service whose every origin health checks mark down (DESIGN §13) */
+  unhealthy(id: string): string[];
 }
 
 /** A timed weight change or promote, as the admin API passes it (weights in bp). */
@@ -272,9 +281,24 @@ export class Rollouts {
       const r = this.get(id);
       // Paused, aborted or already stepped while the stats were read: nothing to do.
       if (!r || r.status !== "running" || r.applied !== before.applied) return { changes: [], result: () => null };
-      const judged = verdicts === null ? r : { ...r, lastAnalysis: verdicts };
+      let judged = verdicts === null ? r : { ...r, lastAnalysis: verdicts };
       const failed = verdicts?.find((v) => v.verdict === "fail");
       if (failed) return this.abortPlan(judged, `error rate: ${describeVerdict(failed)}`);
+
+      // A revision this rollout grows with every origin down would only send its users to the
+      // primary: the step waits, and a wait of three steps' worth ends the rollout.
+      const now = this.host.now();
+      const sick = this.host.unhealthy(id).filter((v) => r.canaries.includes(v));
+      if (sick.length > 0) {
+        const wait = held(judged, now, `${sick.join(", ")} unhealthy (every origin down)`);
+        if (holdExpired(wait, now)) {
+          const lasted = formatDuration(Math.round((now - (wait.heldSince as number)) / 1000) * 1000);
+          return this.abortPlan(wait, `health: ${sick.join(", ")} unhealthy (every origin down) for ${lasted}, over ${formatDuration(holdLimitMs(wait))} (three steps)`);
+        }
+        this.put(wait);
+        return { changes: [], result: () => null };
+      }
+      judged = released(judged, now);
 
       const state = this.host.load(id);
       if (!state) {

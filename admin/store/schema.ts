@@ -48,8 +48,16 @@ export const SCHEMA = [
   // route records to publish to KV, in seq order; record NULL means delete the key
   `CREATE TABLE IF NOT EXISTS outbox (
      seq INTEGER PRIMARY KEY AUTOINCREMENT, config_version INTEGER NOT NULL, key TEXT NOT NULL, record TEXT)`,
-  // named timers multiplexed on the one Durable Object alarm ("outbox", "rollout:<service>")
+  // named timers multiplexed on the one Durable Object alarm ("outbox", "rollout:<service>", "health")
   `CREATE TABLE IF NOT EXISTS timers (name TEXT PRIMARY KEY, due INTEGER NOT NULL)`,
+  // origin health (DESIGN §13, admin/store/health.ts): a service's health-check spec waiting for its
+  // HealthChecker (spec NULL: stop it), written with the change that made it, deleted once delivered
+  `CREATE TABLE IF NOT EXISTS health_sync (service TEXT PRIMARY KEY, generation INTEGER NOT NULL, spec TEXT)`,
+  // per service with health checks: the config version of its current spec (generation), the last
+  // report taken from its checker (generation, seq) and the origins it marks down ([{version, origin}])
+  `CREATE TABLE IF NOT EXISTS origin_health (
+     service TEXT PRIMARY KEY, generation INTEGER NOT NULL, reported_generation INTEGER NOT NULL,
+     reported_seq INTEGER NOT NULL, down TEXT NOT NULL)`,
 ];
 
 function tableExists(sql: SqlStorage, name: string): boolean {

@@ -7,6 +7,7 @@
  */
 import { WeirError } from "../../core/errors.ts";
 import { defaultAdminHost } from "../../core/hostnames.ts";
+import { usableDown, type DownOrigin } from "../../core/health.ts";
 import type { ServiceConfig } from "../../core/model.ts";
 import type { ServedHosts, ServiceState } from "../../core/operations.ts";
 import type { DomainBinding } from "../../core/route-record.ts";
@@ -64,20 +65,26 @@ export class ServiceTable {
     return { id, state };
   }
 
-  /** A service as the admin API reads it, without decoding its slot table. */
+  /**
+   * A service as the admin API reads it, without decoding its slot table; with the origins
+   * health checks mark down (the `origin_health` row of admin/store/health.ts).
+   */
   stored(id: string): StoredService | null {
     const row = this.sql
-      .exec<{ config: string; counts: string; domains: string; config_version: number }>(
-        `SELECT config, counts, domains, config_version FROM services WHERE id = ?`,
+      .exec<{ config: string; counts: string; domains: string; config_version: number; down: string | null }>(
+        `SELECT config, counts, domains, config_version, (SELECT down FROM origin_health WHERE service = services.id) AS down
+         FROM services WHERE id = ?`,
         id,
       )
       .toArray()[0];
     if (!row) return null;
+    const service = JSON.parse(row.config) as ServiceConfig;
     return {
-      service: JSON.parse(row.config) as ServiceConfig,
+      service,
       slots: JSON.parse(row.counts) as Record<string, number>,
       configVersion: row.config_version,
       domains: JSON.parse(row.domains) as DomainBinding[],
+      down: row.down === null ? [] : usableDown(service, JSON.parse(row.down) as DownOrigin[]),
     };
   }
 

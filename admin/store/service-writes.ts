@@ -6,6 +6,7 @@
  * service's config that is not a weight (traffic rules, later) is one more `edit`.
  */
 import { WeirError } from "../../core/errors.ts";
+import { describeHealth, type HealthConfig } from "../../core/health.ts";
 import {
   checkOrigins,
   newService,
@@ -26,6 +27,16 @@ export interface CreateServiceInput {
   version: string;
   affinity: string;
   revisionHeader: boolean;
+  /** the primary's health checks (DESIGN §13) */
+  health?: HealthConfig;
+}
+
+/** A revision to stage (weight in bp). */
+export interface StageInput {
+  version: string;
+  origins: string[];
+  weight: number;
+  health?: HealthConfig;
 }
 
 export class ServiceWrites {
@@ -40,11 +51,13 @@ export class ServiceWrites {
     if (this.services.load(id) !== null) throw new WeirError("conflict", `service ${id} already exists`);
     checkOrigins(input.origins, this.services.served());
     const after = newService({ ...input, stack, name }, now());
-    return serviceChange(this.services, id, null, after, "run", `run ${id} (${after.service.version}) → ${input.origins.join(", ")}`);
+    const checks = input.health ? `, health checks ${describeHealth(input.health)}` : "";
+    return serviceChange(this.services, id, null, after, "run", `run ${id} (${after.service.version}) → ${input.origins.join(", ")}${checks}`);
   }
 
-  stage(stack: string, name: string, input: { version: string; origins: string[]; weight: number }): Plan<StoredService> {
-    return this.edit(stack, name, "stage", `stage ${stack}/${name}:${input.version} at ${input.weight / 100}%`, (state) => {
+  stage(stack: string, name: string, input: StageInput): Plan<StoredService> {
+    const checks = input.health ? `, health checks ${describeHealth(input.health)}` : "";
+    return this.edit(stack, name, "stage", `stage ${stack}/${name}:${input.version} at ${input.weight / 100}%${checks}`, (state) => {
       checkOrigins(input.origins, this.services.served());
       return stageRevision(state, input, now());
     });

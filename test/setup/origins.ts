@@ -15,6 +15,13 @@
  *  failing   any path: 500 "Internal Server Error" (a broken canary, issue 6)
  *  rawStatus a raw TCP server: `GET /<status line>` is answered `HTTP/1.1 <status line>`
  *            verbatim (percent-decoded), e.g. `/999%20Bogus`, then the connection closes
+ *  control   switchable origins that tests stop and start (origin health, DESIGN §13):
+ *            `POST /origins?text=T` starts one answering T (and `/healthz` 200) → {id, port};
+ *            `POST /origins/ID/stop` closes its listener and every connection, so connecting
+ *            is refused; `POST /origins/ID/start` listens again on the same port;
+ *            `POST /origins/ID/status?code=N` makes it answer N to everything;
+ *            `GET /origins/ID` → {listening, status, requests, checks, lastCheck: {headers}}
+ *            (checks: requests with a `weir-health` User-Agent)
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -144,6 +151,100 @@ function labHandler(held: Map<string, ServerResponse>): Handler {
   };
 }
 
+/** An origin a test can stop (connections refused) and start again on the same port. */
+interface Switchable {
+  port: number;
+  server: Server;
+  listening: boolean;
+  status: number;
+  requests: number;
+  checks: number;
+  lastCheck: Record<string, unknown> | null;
+}
+
+function switchableHandler(origin: () => Switchable, text: string): Handler {
+  return (req, res) => {
+    const o = origin();
+    req.resume();
+    if (String(req.headers["user-agent"] ?? "").startsWith("weir-health")) {
+      o.checks += 1;
+      o.lastCheck = { method: req.method, path: req.url, headers: req.headers };
+    } else {
+      o.requests += 1;
+    }
+    res.writeHead(o.status, { "content-type": "text/plain; charset=utf-8" });
+    res.end(o.status < 300 ? text : `status ${o.status}`);
+  };
+}
+
+function listenOn(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/** The control server of the switchable origins. */
+async function controlServer(switchables: Map<number, Switchable>): Promise<Server> {
+  let nextId = 0;
+  const reply = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  return listen(async (req, res) => {
+    req.resume();
+    const url = new URL(req.url ?? "/", "http://control");
+    const parts = url.pathname.split("/").filter(Boolean);
+    if (parts[0] !== "origins") return reply(res, 404, { error: "no such control route" });
+    if (parts.length === 1 && req.method === "POST") {
+      const id = ++nextId;
+      const text = url.searchParams.get("text") ?? `switchable ${id}`;
+      const o = { port: 0, listening: false, status: 200, requests: 0, checks: 0, lastCheck: null } as Switchable;
+      o.server = createServer(switchableHandler(() => o, text));
+      await listenOn(o.server, 0);
+      o.port = portOf(o.server);
+      o.listening = true;
+      switchables.set(id, o);
+      return reply(res, 201, { id, port: o.port });
+    }
+    const o = switchables.get(Number(parts[1]));
+    if (!o) return reply(res, 404, { error: "no such origin" });
+    const view = () => ({ listening: o.listening, status: o.status, requests: o.requests, checks: o.checks, lastCheck: o.lastCheck });
+    if (parts.length === 2 && req.method === "GET") return reply(res, 200, view());
+    if (req.method !== "POST") return reply(res, 405, { error: "POST" });
+    switch (parts[2]) {
+      case "stop":
+        if (o.listening) {
+          await closeServer(o.server);
+          o.listening = false;
+        }
+        return reply(res, 200, view());
+      case "start":
+        if (!o.listening) {
+          // the same server listens again, on the same port: its users come back to it
+          await listenOn(o.server, o.port);
+          o.listening = true;
+        }
+        return reply(res, 200, view());
+      case "status":
+        o.status = Number(url.searchParams.get("code") ?? 200);
+        return reply(res, 200, view());
+      default:
+        return reply(res, 404, { error: "no such control action" });
+    }
+  });
+}
+
 export default async function (project: TestProject) {
   const held = new Map<string, ServerResponse>();
   const servers = {
@@ -173,6 +274,9 @@ export default async function (project: TestProject) {
   });
   await new Promise<void>((resolve) => rawStatus.listen(0, "127.0.0.1", resolve));
 
+  const switchables = new Map<number, Switchable>();
+  const control = await controlServer(switchables);
+
   const deadServer = await listen(text("never"));
   const dead = portOf(deadServer);
   await new Promise<void>((resolve) => deadServer.close(() => resolve()));
@@ -186,6 +290,7 @@ export default async function (project: TestProject) {
     dead,
     failing: portOf(servers.failing),
     rawStatus: (rawStatus.address() as AddressInfo).port,
+    control: portOf(control),
   };
   project.provide("origins", origins);
 
@@ -194,6 +299,8 @@ export default async function (project: TestProject) {
     wss.close();
     for (const res of held.values()) res.destroy();
     rawStatus.close();
+    await Promise.all([...switchables.values()].filter((o) => o.listening).map((o) => closeServer(o.server)));
+    await closeServer(control);
     await Promise.all(
       Object.values(servers).map(
         (server) =>

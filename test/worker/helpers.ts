@@ -11,6 +11,7 @@ import { createSlotTable, rebalance } from "../../core/slot-table.ts";
 import worker from "../../worker/index.ts";
 import type { Env } from "../../worker/env.ts";
 import type { OriginPorts } from "../origin-ports.ts";
+import { clearOriginHealth } from "../../worker/origin-health.ts";
 import { clearRouteCache } from "../../worker/route-cache.ts";
 
 /** the real bindings of the test Worker (typed in test/env.d.ts) */
@@ -72,7 +73,8 @@ export async function call(url: string, init: RequestInit = {}, overrides: Parti
   return response;
 }
 
-/** Fresh route cache between tests: every test sees what it seeded. */
+/** Fresh route cache and passive origin health between tests: every test sees what it seeded. */
 export function resetRoutes(): void {
   clearRouteCache();
+  clearOriginHealth();
 }

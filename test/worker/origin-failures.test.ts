@@ -54,8 +54,10 @@ describe("origin failures", () => {
       if (response.status === 502) expect(((await response.json()) as ErrorJson).error.code).toBe("origin_unreachable");
       else expect(((await response.json()) as { method: string }).method).toBe("POST");
     }
-    // origins are taken in turn: the requests that met the dead one were refused, not retried
+    // origins are taken in turn: the requests that met the dead one were refused, not retried,
+    // until its fifth failure in a row had it skipped (passive ejection, DESIGN §13)
     expect([...statuses.keys()].sort()).toEqual([200, 502]);
+    expect(statuses.get(502)).toBe(5);
   });
 });
 
