@@ -2,14 +2,17 @@
  * @module admin/app
  * The admin API on ADMIN_HOST (DESIGN §8): a Hono app whose routes are declared with the
  * same zod schemas that validate them, so `GET /v1/openapi.json` describes exactly what is
- * served. Order of the middleware: auth (fail closed) → ETag → 1 MiB body limit → route.
+ * served. Every route declares its access (admin/authorization.ts). Order of the
+ * middleware: gate (authentication, fail closed) → ETag → 1 MiB body limit → the route's
+ * authorization → its validators → the route.
  * Every error leaves through `onError` as `{"error":{"code","message"}}`.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
-import { authenticate } from "./auth.ts";
+import { RETRY_AFTER_S } from "./auth-failures.ts";
+import { accessRoute, ANY_TOKEN, gate } from "./authorization.ts";
 import { store, type AdminEnv } from "./context.ts";
 import { etagOf } from "./etag.ts";
 import { registerDomainRoutes } from "./routes/domains.ts";
@@ -17,6 +20,7 @@ import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerRolloutRoutes } from "./routes/rollouts.ts";
 import { registerServiceRoutes } from "./routes/services.ts";
 import { registerStackRoutes } from "./routes/stacks.ts";
+import { registerTokenRoutes } from "./routes/tokens.ts";
 import { commonErrors } from "./schemas.ts";
 import { validationError } from "./validation.ts";
 
@@ -40,10 +44,7 @@ export const adminApp = new OpenAPIHono<AdminEnv>({
   },
 });
 
-adminApp.use("*", async (c, next) => {
-  c.set("actor", await authenticate(c.req.header("authorization"), c.env.ADMIN_TOKEN));
-  await next();
-});
+adminApp.use("*", gate);
 
 // ETag = config version on every authenticated response (errors included).
 adminApp.use("*", async (c, next) => {
@@ -67,6 +68,7 @@ registerStackRoutes(adminApp);
 registerHistoryRoutes(adminApp);
 registerDomainRoutes(adminApp);
 registerRolloutRoutes(adminApp);
+registerTokenRoutes(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 
@@ -80,7 +82,7 @@ export function openApiDocument() {
 }
 
 adminApp.openapi(
-  createRoute({
+  accessRoute(ANY_TOKEN, {
     method: "get",
     path: "/v1/openapi.json",
     tags: ["meta"],
@@ -96,5 +98,6 @@ adminApp.onError((error, c) => {
   const e = toWeirError(error);
   const res = errorResponse(e);
   if (e.code === "unauthorized") res.headers.set("www-authenticate", 'Bearer realm="weir"');
+  if (e.code === "rate_limited") res.headers.set("retry-after", String(RETRY_AFTER_S));
   return res;
 });

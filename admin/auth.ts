@@ -1,23 +1,38 @@
 /**
  * @module admin/auth
- * Bearer-token check for the admin API. Fails closed: without ADMIN_TOKEN configured every
- * request is refused. Tokens are compared in constant time (on their SHA-256 digests, so
- * the comparison does not leak the length either).
+ * Who a request acts as (DESIGN §8, §11). Fails closed: without ADMIN_TOKEN configured
+ * every request is refused. The root token is compared in constant time (on SHA-256
+ * digests, so the comparison does not leak the length either). A failed authentication
+ * is a 401 that says whether the token was invalid or expired, counted by the brute-force
+ * limit (admin/auth-failures.ts), which may turn it into a 429.
  */
-import { WeirError } from "../core/errors.ts";
+import { ROOT, type Principal } from "../core/access.ts";
+import { isWeirError, WeirError } from "../core/errors.ts";
+import { countFailure } from "./auth-failures.ts";
+import type { AdminContext } from "./context.ts";
 
 const encoder = new TextEncoder();
 
-async function digest(text: string): Promise<ArrayBuffer> {
+export async function sha256(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest("SHA-256", encoder.encode(text));
 }
 
-/** The actor name of an authorized request; throws 401 otherwise. */
-export async function authenticate(header: string | undefined, rootToken: string | undefined): Promise<string> {
-  if (!rootToken) throw new WeirError("unauthorized", "the admin API is disabled: no ADMIN_TOKEN is configured");
+async function principalOf(header: string | undefined, rootToken: string): Promise<Principal> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
   if (!match) throw new WeirError("unauthorized", "missing 'Authorization: Bearer <token>' header");
-  const [given, root] = await Promise.all([digest(match[1]), digest(rootToken)]);
-  if (!crypto.subtle.timingSafeEqual(given, root)) throw new WeirError("unauthorized", "invalid admin token");
-  return "root";
+  const [given, root] = await Promise.all([sha256(match[1]), sha256(rootToken)]);
+  if (crypto.subtle.timingSafeEqual(given, root)) return ROOT;
+  throw new WeirError("unauthorized", "invalid token: no such token, or it has been revoked");
+}
+
+/** The principal of the request; throws 401 (or 429 past the failure limit) otherwise. */
+export async function authenticate(c: AdminContext): Promise<Principal> {
+  const rootToken = c.env.ADMIN_TOKEN;
+  if (!rootToken) throw new WeirError("unauthorized", "the admin API is disabled: no ADMIN_TOKEN is configured");
+  try {
+    return await principalOf(c.req.header("authorization"), rootToken);
+  } catch (error) {
+    if (isWeirError(error) && error.code === "unauthorized") await countFailure(c);
+    throw error;
+  }
 }

@@ -5,6 +5,7 @@
  * turns a store refusal into the one error type.
  */
 import type { Context } from "hono";
+import type { Principal } from "../core/access.ts";
 import { WeirError } from "../core/errors.ts";
 import type { Env } from "../worker/env.ts";
 import { parseIfMatch } from "./etag.ts";
@@ -14,7 +15,12 @@ import { endpointStyle, type EndpointStyle } from "./views.ts";
 
 export interface AdminEnv {
   Bindings: Env;
-  Variables: { actor: string; configVersion: number | undefined };
+  Variables: {
+    actor: string;
+    /** who the request acts as (admin/authorization.ts); absent on public routes */
+    principal: Principal | undefined;
+    configVersion: number | undefined;
+  };
 }
 
 export type AdminContext = Context<AdminEnv>;
