@@ -41,6 +41,8 @@ export const TokenView = z.object({
   role: Role,
   stacks: z.array(z.string()),
   createdAt: z.string(),
+  /** the token that created it (`root` for ADMIN_TOKEN) */
+  createdBy: z.string(),
   expiresAt: z.string().nullable(),
   /** to the minute: updated at most once a minute per token */
   lastUsedAt: z.string().nullable(),

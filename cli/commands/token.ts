@@ -29,6 +29,7 @@ export function tokenRows(tokens: readonly TokenView[], now: Date): string[][] {
     t.role,
     t.stacks.join(","),
     relativeTime(new Date(t.createdAt), now),
+    t.createdBy,
     expiryText(t.expiresAt, now),
     t.lastUsedAt === null ? "never" : relativeTime(new Date(t.lastUsedAt), now),
   ]);
@@ -83,14 +84,14 @@ export function registerToken(program: Command, ctx: CliContext): void {
 
   token
     .command("ls")
-    .description("list tokens: name, role, stacks, created, expiry, last use (never a secret)")
+    .description("list tokens: name, role, stacks, when and by whom created, expiry, last use (never a secret)")
     .addOption(outputOption(["table", "json"], "table"))
     .addHelpText("after", examples("weir token ls", "weir token ls -o json"))
     .action(async (opts: { output: string }, cmd: Command) => {
       const res = await clientFor(cmd, ctx).send("GET", "/v1/tokens");
       if (opts.output === "json") return printJson(ctx, res.json);
       const { tokens } = res.json as { tokens: TokenView[] };
-      ctx.stdout(renderTable(["NAME", "ROLE", "STACKS", "CREATED", "EXPIRES", "LAST USED"], tokenRows(tokens, ctx.now())));
+      ctx.stdout(renderTable(["NAME", "ROLE", "STACKS", "CREATED", "BY", "EXPIRES", "LAST USED"], tokenRows(tokens, ctx.now())));
     });
 
   token
