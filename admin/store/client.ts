@@ -30,6 +30,10 @@ type StoreMethods = Pick<
   | "pauseRollout"
   | "resumeRollout"
   | "abortRollout"
+  | "createToken"
+  | "listTokens"
+  | "removeToken"
+  | "checkToken"
 >;
 
 export type StoreClient = {

@@ -45,6 +45,8 @@ import { migrate } from "./schema.ts";
 import { Timers, type TimerHandler } from "./timers.ts";
 import { ROLLOUT_TIMER, Rollouts, type RolloutStart } from "./rollouts.ts";
 import { statsStoreOf } from "./stats-store.ts";
+import { Tokens, type NewToken, type TokenCheck } from "./tokens.ts";
+import type { TokenView } from "../../core/token.ts";
 import type { RolloutView } from "../../core/rollout.ts";
 
 /** The name of the one global instance. */
@@ -115,12 +117,15 @@ export class ConfigStore extends DurableObject<Env> {
   protected readonly timerHandlers: Record<string, TimerHandler>;
   /** timed rollouts (issue 6): their records, steps and analysis */
   private readonly rollouts: Rollouts;
+  /** API tokens (DESIGN §11) */
+  private readonly tokens: Tokens;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     migrate(this.sql);
     this.routes = env.ROUTES;
+    this.tokens = new Tokens(this.sql);
     this.timers = new Timers(this.sql, ctx.storage);
     this.outbox = new Outbox(
       this.sql,
@@ -218,6 +223,25 @@ export class ConfigStore extends DurableObject<Env> {
   /** Route records waiting for KV (tests and operators). */
   pendingPublishes(): number {
     return this.outbox.pending();
+  }
+
+  // ---- API tokens (admin/store/tokens.ts): not config, so no config version or history ----
+
+  createToken(token: NewToken, digest: ArrayBuffer): Outcome<TokenView> {
+    return this.read(() => this.tokens.create(token, digest));
+  }
+
+  listTokens(): Outcome<TokenView[]> {
+    return this.read(() => this.tokens.list());
+  }
+
+  removeToken(name: string): Outcome<TokenView> {
+    return this.read(() => this.tokens.remove(name));
+  }
+
+  /** Every request with an API token asks here: no cache, so a revocation holds at once. */
+  checkToken(digest: ArrayBuffer): TokenCheck {
+    return this.tokens.check(digest, new Date());
   }
 
   // ---- writes ----

@@ -18,6 +18,8 @@ export interface NewToken {
   name: string;
   role: Role;
   stacks: string[];
+  /** the creation time, the same instant its expiry is counted from */
+  createdAt: string;
   expiresAt: string | null;
   createdBy: string;
 }
@@ -68,7 +70,7 @@ export class Tokens {
   }
 
   /** Stores a token by the digest of its secret; 409 when the name is taken. */
-  create(token: NewToken, digest: ArrayBuffer, now: Date): TokenView {
+  create(token: NewToken, digest: ArrayBuffer): TokenView {
     if (digest.byteLength !== 32) throw new WeirError("internal", "a token is stored by the 32-byte SHA-256 of its secret");
     if (this.sql.exec(`SELECT 1 FROM tokens WHERE name = ?`, token.name).toArray().length > 0) {
       throw new WeirError("conflict", `a token named '${token.name}' already exists: remove it first, or choose another name`);
@@ -80,7 +82,7 @@ export class Tokens {
       JSON.stringify(token.stacks),
       lookupOf(digest),
       digest,
-      now.toISOString(),
+      token.createdAt,
       token.createdBy,
       token.expiresAt,
     );
