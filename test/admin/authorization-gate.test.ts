@@ -1,0 +1,39 @@
+// The gate of admin/authorization.ts on an app of its own: a route registered without an
+// access declaration is refused (500) before any of its code runs, even for the root
+// token, while authentication still comes first; a public declaration needs no token.
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { describe, expect, it } from "vitest";
+import { accessRoute, gate, PUBLIC, write } from "../../admin/authorization.ts";
+import type { AdminEnv } from "../../admin/context.ts";
+import { env } from "./helpers.ts";
+
+let ran = 0;
+const app = new OpenAPIHono<AdminEnv>();
+app.use("*", gate);
+app.onError((error, c) => c.json({ error: { message: error.message } }, (error as { status?: number }).status === 401 ? 401 : 500));
+const ok = { 200: { description: "ok", content: { "application/json": { schema: z.object({}) } } } };
+app.openapi(createRoute({ method: "get", path: "/v1/gate-test/undeclared", responses: ok }), (c) => {
+  ran += 1;
+  return c.json({}, 200);
+});
+app.openapi(accessRoute(PUBLIC, { method: "get", path: "/v1/gate-test/public", responses: ok }), (c) => c.json({}, 200));
+app.openapi(accessRoute(write("path"), { method: "post", path: "/v1/gate-test/{stack}", responses: ok }), (c) => c.json({}, 200));
+
+const request = (path: string, init: RequestInit = {}) => app.request(`http://admin.weir.localhost${path}`, init, env);
+const root = { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, "cf-connecting-ip": "2001:db8::1" } };
+
+describe("the gate", () => {
+  it("refuses an undeclared route before its handler runs, after authentication", async () => {
+    const refused = await request("/v1/gate-test/undeclared", root);
+    expect(refused.status).toBe(500);
+    expect(await refused.json()).toEqual({ error: { message: "this route declares no access requirement and is refused" } });
+    expect((await request("/v1/gate-test/undeclared", { headers: { "cf-connecting-ip": "2001:db8::2" } })).status).toBe(401);
+    expect(ran).toBe(0);
+  });
+
+  it("lets a public route through without a token, and a declared one with the right token", async () => {
+    expect((await request("/v1/gate-test/public")).status).toBe(200);
+    expect((await request("/v1/gate-test/test", { method: "POST", ...root })).status).toBe(200);
+    expect((await request("/v1/gate-test/test", { method: "POST", headers: { "cf-connecting-ip": "2001:db8::3" } })).status).toBe(401);
+  });
+});
