@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import type { Principal } from "../core/access.ts";
 import { WeirError } from "../core/errors.ts";
 import type { Env } from "../worker/env.ts";
+import { clientIp } from "./client-ip.ts";
 import { parseIfMatch } from "./etag.ts";
 import { configStore, type StoreClient } from "./store/client.ts";
 import type { Outcome, WriteContext } from "./store/outcome.ts";
@@ -31,7 +32,9 @@ export function store(c: AdminContext): StoreClient {
 
 export function writeContext(c: AdminContext): WriteContext {
   const ifMatch = parseIfMatch(c.req.header("if-match"));
-  return ifMatch === undefined ? { actor: c.get("actor") } : { actor: c.get("actor"), ifMatch };
+  const w: WriteContext = { actor: c.get("actor"), ip: clientIp(c) };
+  if (ifMatch !== undefined) w.ifMatch = ifMatch;
+  return w;
 }
 
 export function style(c: AdminContext): EndpointStyle {

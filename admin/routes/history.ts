@@ -14,16 +14,15 @@ export function registerHistoryRoutes(app: OpenAPIHono<AdminEnv>): void {
       method: "get",
       path: "/v1/history",
       tags: ["history"],
-      summary: "History entries, oldest first; `service=stack/name` filters, `limit` keeps the latest (default 100)",
+      summary: "History entries (who, from which IP, what, before, after), oldest first; `service=stack/name` filters, `limit` keeps the latest (default 100); a scoped token sees its stacks only",
       request: { query: HistoryQuery },
       responses: { 200: jsonResponse(HistoryList, "History entries"), ...commonErrors },
     }),
     async (c) => {
       const { service, limit } = c.req.valid("query");
-      const outcome = await store(c).history({ service, limit });
-      const mine = stackFilter(c);
-      const entries = settle(c, outcome).filter((e) => mine === undefined || mine.includes(e.service.split("/")[0]));
-      return c.json({ configVersion: outcome.configVersion, entries: entries.map(historyView) }, 200);
+      const stacks = stackFilter(c);
+      const outcome = await store(c).history({ service, limit, ...(stacks ? { stacks } : {}) });
+      return c.json({ configVersion: outcome.configVersion, entries: settle(c, outcome).map(historyView) }, 200);
     },
   );
 }

@@ -114,7 +114,7 @@ export class ConfigStore extends DurableObject<Env> {
     return this.answer(() => this.reads.exportStack(stack));
   }
 
-  history(filter: { service?: string; limit?: number } = {}): Outcome<HistoryEntry[]> {
+  history(filter: { service?: string; limit?: number; stacks?: string[] } = {}): Outcome<HistoryEntry[]> {
     return this.answer(() => this.historyStore.list(filter));
   }
 

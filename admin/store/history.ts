@@ -1,9 +1,9 @@
 /**
  * @module admin/store/history
  * The `history` table: one row per service changed by a config version, with who, when,
- * what, and the state before and after (slot table included, so rollback can restore it
- * byte for byte). Appended by the write path inside its transaction; read by
- * `GET /v1/history` and by rollback.
+ * what, from which client IP, and the state before and after (slot table included, so
+ * rollback can restore it byte for byte). Appended by the write path inside its
+ * transaction; read by `GET /v1/history` (filtered to a token's stacks) and by rollback.
  */
 import type { ServiceState } from "../../core/operations.ts";
 import { decodeSlotTable, encodeSlotTable, slotCounts, type EncodedSlotTable } from "../../core/slot-table.ts";
@@ -45,6 +45,7 @@ export interface HistoryRecord {
   configVersion: number;
   at: string;
   actor: string;
+  ip: string | null;
   operation: string;
   summary: string;
   service: string;
@@ -53,12 +54,13 @@ export interface HistoryRecord {
 }
 
 /** History columns without the slot tables: listing history never decodes them. */
-const HISTORY_COLUMNS = "config_version, at, actor, operation, summary, service, before, after";
+const HISTORY_COLUMNS = "config_version, at, actor, ip, operation, summary, service, before, after";
 
 interface HistoryRow extends Record<string, SqlStorageValue> {
   config_version: number;
   at: string;
   actor: string;
+  ip: string | null;
   operation: string;
   summary: string;
   service: string;
@@ -74,11 +76,12 @@ export class History {
     const before = record.before ? persist(record.before) : null;
     const after = record.after ? persist(record.after) : null;
     this.sql.exec(
-      `INSERT INTO history (config_version, at, actor, operation, summary, service, before, before_slots, after, after_slots)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO history (config_version, at, actor, ip, operation, summary, service, before, before_slots, after, after_slots)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       record.configVersion,
       record.at,
       record.actor,
+      record.ip,
       record.operation,
       record.summary,
       record.service,
@@ -89,20 +92,31 @@ export class History {
     );
   }
 
-  /** The latest `limit` entries (of one service), oldest first. */
-  list(filter: { service?: string; limit?: number } = {}): HistoryEntry[] {
+  /**
+   * The latest `limit` entries (of one service; of some stacks only: a token's scope, applied
+   * before the limit so a scoped token still gets `limit` entries), oldest first.
+   */
+  list(filter: { service?: string; limit?: number; stacks?: readonly string[] } = {}): HistoryEntry[] {
     const limit = filter.limit ?? 100;
-    const rows =
-      filter.service === undefined
-        ? this.sql.exec<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history ORDER BY id DESC LIMIT ?`, limit).toArray()
-        : this.sql
-            .exec<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history WHERE service = ? ORDER BY id DESC LIMIT ?`, filter.service, limit)
-            .toArray();
+    const where: string[] = [];
+    const args: SqlStorageValue[] = [];
+    if (filter.service !== undefined) {
+      where.push("service = ?");
+      args.push(filter.service);
+    }
+    if (filter.stacks !== undefined) {
+      if (filter.stacks.length === 0) return [];
+      where.push(`substr(service, 1, instr(service, '/') - 1) IN (${filter.stacks.map(() => "?").join(", ")})`);
+      args.push(...filter.stacks);
+    }
+    const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
+    const rows = this.sql.exec<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history ${clause} ORDER BY id DESC LIMIT ?`, ...args, limit).toArray();
     const view = (text: string | null): HistoryState | null => (text === null ? null : (JSON.parse(text) as HistoryState));
     return rows.reverse().map((r) => ({
       configVersion: r.config_version,
       at: r.at,
       actor: r.actor,
+      ip: r.ip,
       operation: r.operation,
       summary: r.summary,
       service: r.service,

@@ -18,11 +18,12 @@ export const SCHEMA = [
      host TEXT PRIMARY KEY, service TEXT NOT NULL, kind TEXT NOT NULL, what TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS hostnames_service ON hostnames (service)`,
   // one row per service changed by a config version; before/after: {service, counts, domains}
-  // JSON, *_slots: the EncodedSlotTable JSON (rollback restores it); NULL when absent
+  // JSON, *_slots: the EncodedSlotTable JSON (rollback restores it); NULL when absent;
+  // actor: the token's name; ip: the client IP of the request (CF-Connecting-IP) or NULL
   `CREATE TABLE IF NOT EXISTS history (
      id INTEGER PRIMARY KEY AUTOINCREMENT, config_version INTEGER NOT NULL, at TEXT NOT NULL,
      actor TEXT NOT NULL, operation TEXT NOT NULL, summary TEXT NOT NULL, service TEXT NOT NULL,
-     before TEXT, before_slots TEXT, after TEXT, after_slots TEXT)`,
+     before TEXT, before_slots TEXT, after TEXT, after_slots TEXT, ip TEXT)`,
   `CREATE INDEX IF NOT EXISTS history_service ON history (service, config_version)`,
   // route records to publish to KV, in seq order; record NULL means delete the key
   `CREATE TABLE IF NOT EXISTS outbox (
@@ -31,6 +32,13 @@ export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS timers (name TEXT PRIMARY KEY, due INTEGER NOT NULL)`,
 ];
 
+/** Columns added after a table was first created: added to stores made before them. */
+const ADDED_COLUMNS = [{ table: "history", column: "ip", type: "TEXT" }];
+
 export function migrate(sql: SqlStorage): void {
   for (const statement of SCHEMA) sql.exec(statement);
+  for (const { table, column, type } of ADDED_COLUMNS) {
+    const has = sql.exec(`SELECT 1 FROM pragma_table_info(?) WHERE name = ?`, table, column).toArray().length > 0;
+    if (!has) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
 }

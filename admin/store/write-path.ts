@@ -90,7 +90,7 @@ export class WritePath {
         const next = current + 1;
         this.services.setVersion(next);
         const at = new Date().toISOString();
-        for (const change of changes) this.commit(next, at, w.actor, change);
+        for (const change of changes) this.commit(next, at, w.actor, change, w.ip ?? null);
         const value = result(next);
         if (dryRun) throw new DryRun(value);
         changed = true;
@@ -105,7 +105,7 @@ export class WritePath {
   }
 
   /** Writes one service's change: hostname index (409 on a taken name), row, history, outbox. */
-  private commit(configVersion: number, at: string, actor: string, change: Change): void {
+  private commit(configVersion: number, at: string, actor: string, change: Change, ip: string | null): void {
     const { id, before, after } = change;
     this.onChange(change, actor);
     const afterHosts = after ? hostnamesOf(after, this.baseDomain) : new Map<string, { kind: string; what: string }>();
@@ -118,7 +118,7 @@ export class WritePath {
     this.services.setHostnames(id, afterHosts);
     if (after) this.services.put(id, after, configVersion);
     else this.services.remove(id);
-    this.history.append({ configVersion, at, actor, operation: change.operation, summary: change.summary, service: id, before, after });
+    this.history.append({ configVersion, at, actor, ip, operation: change.operation, summary: change.summary, service: id, before, after });
     this.publisher.enqueue(configVersion, before, after);
   }
 }

@@ -4,11 +4,14 @@
 // no secret in any list, history, error message or log line.
 import { afterAll, describe, expect, it } from "vitest";
 // helpers first: they load the admin app, whose zod-openapi import must precede any core schema
-import { api, expectError, inStore, json, origin, run, uniqueStack } from "./helpers.ts";
+import { api, expectError, inStore, json, origin, run, storeStub, uniqueStack } from "./helpers.ts";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { SECRET_PATTERN } from "../../core/token.ts";
+import { migrate } from "../../admin/store/schema.ts";
 import { makeToken, tapConsole, uniqueTokenName, type MadeToken } from "./token-helpers.ts";
 
 const logs = tapConsole();
+
 const secrets: string[] = [];
 const remember = (t: MadeToken) => {
   secrets.push(t.token);
@@ -55,7 +58,7 @@ describe("POST /v1/tokens", () => {
 });
 
 describe("using a token", () => {
-  it("whoami names it; history's WHO is its name", async () => {
+  it("whoami names it; history's WHO is its name, with the client IP of each change", async () => {
     const stack = uniqueStack("who");
     const made = remember(await makeToken("deployer", [stack]));
     expect(await json(await api("GET", "/v1/whoami", { token: made.token }))).toEqual({
@@ -64,9 +67,53 @@ describe("using a token", () => {
       stacks: [stack],
       expiresAt: null,
     });
-    await json(await api("POST", "/v1/services", { token: made.token, body: { name: `${stack}/svc`, origins: [origin("hello")] } }), 201);
+    const from = (ip: string) => ({ token: made.token, headers: { "cf-connecting-ip": ip } });
+    await json(await api("POST", "/v1/services", { ...from("203.0.113.7"), body: { name: `${stack}/svc`, origins: [origin("hello")] } }), 201);
+    await json(await api("POST", `/v1/services/${stack}/svc/revisions`, { ...from("2001:DB8::42"), body: { version: "v2", origins: [origin("helloV3")] } }), 201);
+    // an address that is not one is not recorded
+    await json(await api("PUT", `/v1/services/${stack}/svc/weights`, { ...from("<script>"), body: { weights: { v2: 10 } } }));
+    await json(await api("PUT", `/v1/services/${stack}/svc/weights`, { token: made.token, headers: {}, body: { weights: { v2: 20 } } }));
     const history = await json(await api("GET", `/v1/history?service=${stack}/svc`, { token: made.token }));
-    expect(history.entries.map((e: { actor: string }) => e.actor)).toEqual([made.name]);
+    expect(history.entries.map((e: { actor: string; ip: string | null; operation: string }) => [e.actor, e.ip, e.operation])).toEqual([
+      [made.name, "203.0.113.7", "run"],
+      [made.name, "2001:db8::42", "stage"],
+      [made.name, null, "weight"],
+      [made.name, expect.stringMatching(/^2001:db8:/), "weight"],
+    ]);
+  });
+
+  it("a store made before history had an IP column gains one, its old entries without an IP", async () => {
+    const stack = uniqueStack("old");
+    await run(stack);
+    const columns = await inStore((_s, state) => {
+      const sql = state.storage.sql;
+      sql.exec(`ALTER TABLE history DROP COLUMN ip`);
+      migrate(sql);
+      migrate(sql); // and again: idempotent
+      return sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('history')`).toArray().map((r) => r.name);
+    });
+    expect(columns.filter((c) => c === "ip")).toEqual(["ip"]);
+    const entries = (await json(await api("GET", `/v1/history?service=${stack}/svc`))).entries;
+    expect(entries.map((e: { ip: string | null }) => e.ip)).toEqual([null]);
+  });
+
+  it("a timed rollout's steps are the starter's, without an IP (the store takes them, not a request)", async () => {
+    const stack = uniqueStack("steps");
+    const made = remember(await makeToken("deployer", [stack]));
+    const as = { token: made.token, headers: { "cf-connecting-ip": "198.51.100.9" } };
+    await json(await api("POST", "/v1/services", { ...as, body: { name: `${stack}/svc`, origins: [origin("hello")] } }), 201);
+    await json(await api("POST", `/v1/services/${stack}/svc/revisions`, { ...as, body: { version: "v2", origins: [origin("helloV3")] } }), 201);
+    await json(await api("PUT", `/v1/services/${stack}/svc/weights`, { ...as, body: { weights: { v2: 50 }, duration: "1m", interval: "1m" } }), 202);
+    // the alarm runs the due step at once (as in rollouts.test.ts): the rollout ends within this test
+    expect(await runDurableObjectAlarm(storeStub())).toBe(true);
+    expect((await json(await api("GET", `/v1/services/${stack}/svc/rollout`))).status).toBe("completed");
+    const entries = (await json(await api("GET", `/v1/history?service=${stack}/svc`))).entries as { actor: string; ip: string | null; operation: string }[];
+    expect(entries.map((e) => [e.operation, e.actor, e.ip])).toEqual([
+      ["run", made.name, "198.51.100.9"],
+      ["stage", made.name, "198.51.100.9"],
+      ["rollout", made.name, "198.51.100.9"],
+      ["rollout step", made.name, null],
+    ]);
   });
 
   it("revocation holds on the very next request", async () => {
@@ -94,7 +141,7 @@ describe("using a token", () => {
   });
 
   it("an unknown or malformed secret is invalid, never a 500", async () => {
-    for (const token of ["weir_" + "A".repeat(43), "weir_short", "weir_" + "é".repeat(43), "x".repeat(5000)]) {
+    for (const token of ["weir_" + "A".repeat(43), "weir_short", "weir_" + "!".repeat(43), "x".repeat(5000)]) {
       expect(await expectError(await api("GET", "/v1/whoami", { token }), 401, "unauthorized")).toBe("invalid token: no such token, or it has been revoked");
     }
   });
@@ -160,6 +207,10 @@ describe("lists filtered to the token's stacks", () => {
     expect(services.services.map((s: { id: string }) => s.id)).toEqual([`${mine}/svc`]);
     const history = await json(await api("GET", "/v1/history?limit=1000", as));
     expect(new Set(history.entries.map((e: { service: string }) => e.service))).toEqual(new Set([`${mine}/svc`]));
+    // filtered before the limit: the token's latest entry, though other stacks changed since
+    await run(other, "later");
+    const latest = await json(await api("GET", "/v1/history?limit=1", as));
+    expect(latest.entries.map((e: { service: string; operation: string }) => `${e.operation} ${e.service}`)).toEqual([`domain add ${mine}/svc`]);
     const domains = await json(await api("GET", "/v1/domains", as));
     expect(domains.domains.map((d: { host: string }) => d.host)).toEqual([`${mine}.example.com`]);
 
