@@ -86,19 +86,35 @@ export function describeAccess(access: Access): string {
   }
 }
 
-/** Declarations by `METHOD /openapi/{path}`. */
-const declared = new Map<string, Access>();
+/** Declarations by `METHOD /openapi/{path}`; `documented`: in the OpenAPI document. */
+const declared = new Map<string, { access: Access; documented: boolean }>();
 
 function key(method: string, path: string): string {
   return `${method.toUpperCase()} ${path}`;
 }
 
 /** Every route declared so far (the tests generate their matrix from this). */
-export function declaredRoutes(): { method: string; path: string; access: Access }[] {
-  return [...declared].map(([k, access]) => {
+export function declaredRoutes(): { method: string; path: string; access: Access; documented: boolean }[] {
+  return [...declared].map(([k, { access, documented }]) => {
     const [method, path] = k.split(" ");
-    return { method, path, access };
+    return { method, path, access, documented };
   });
+}
+
+function declare(method: string, path: string, access: Access, documented: boolean): void {
+  const k = key(method, path);
+  if (declared.has(k)) throw new Error(`${k} is declared twice`);
+  declared.set(k, { access, documented });
+}
+
+/**
+ * For a route outside the OpenAPI document (the dashboard's files): declares its access
+ * and returns the middleware to put before its handler, e.g.
+ * `app.get("/", plainRoute(PUBLIC, "get", "/"), serveIndex)`.
+ */
+export function plainRoute(access: Access, method: string, path: string): MiddlewareHandler<AdminEnv> {
+  declare(method, path.replace(/\/:([^/]+)/g, "/{$1}"), access, false);
+  return authorize(access);
 }
 
 const forbidden = { description: "The token's role or stacks do not cover this request", content: { "application/json": { schema: ErrorBody } } };
@@ -113,9 +129,7 @@ const rateLimited = {
  * (`x-weir-access`, the description, 403/429 responses).
  */
 export function accessRoute<const R extends RouteConfig>(access: Access, config: R): R {
-  const k = key(config.method, config.path);
-  if (declared.has(k)) throw new Error(`${k} is declared twice`);
-  declared.set(k, access);
+  declare(config.method, config.path, access, true);
   const own = config.middleware === undefined ? [] : Array.isArray(config.middleware) ? config.middleware : [config.middleware];
   const needs = `Needs: ${describeAccess(access)}.`;
   return createRoute({
@@ -132,7 +146,7 @@ export function accessRoute<const R extends RouteConfig>(access: Access, config:
 function matchedAccess(c: AdminContext): Access | null | undefined {
   const route = matchedRoutes(c).find((r) => r.method !== "ALL");
   if (route === undefined) return undefined;
-  return declared.get(key(route.method, route.path.replace(/\/:([^/]+)/g, "/{$1}"))) ?? null;
+  return declared.get(key(route.method, route.path.replace(/\/:([^/]+)/g, "/{$1}")))?.access ?? null;
 }
 
 /**

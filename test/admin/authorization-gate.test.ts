@@ -3,7 +3,7 @@
 // token, while authentication still comes first; a public declaration needs no token.
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { describe, expect, it } from "vitest";
-import { accessRoute, gate, PUBLIC, write } from "../../admin/authorization.ts";
+import { accessRoute, gate, plainRoute, PUBLIC, read, write } from "../../admin/authorization.ts";
 import type { AdminEnv } from "../../admin/context.ts";
 import { env } from "./helpers.ts";
 
@@ -18,6 +18,10 @@ app.openapi(createRoute({ method: "get", path: "/v1/gate-test/undeclared", respo
 });
 app.openapi(accessRoute(PUBLIC, { method: "get", path: "/v1/gate-test/public", responses: ok }), (c) => c.json({}, 200));
 app.openapi(accessRoute(write("path"), { method: "post", path: "/v1/gate-test/{stack}", responses: ok }), (c) => c.json({}, 200));
+// routes outside the OpenAPI document (the dashboard's files) declare theirs with plainRoute
+app.get("/gate-test/page", plainRoute(PUBLIC, "get", "/gate-test/page"), (c) => c.text("page"));
+app.get("/gate-test/:stack/data", plainRoute(read("path"), "get", "/gate-test/:stack/data"), (c) => c.text("data"));
+app.get("/gate-test/plain-undeclared", (c) => c.text("never"));
 
 const request = (path: string, init: RequestInit = {}) => app.request(`http://admin.weir.localhost${path}`, init, env);
 const root = { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, "cf-connecting-ip": "2001:db8::1" } };
@@ -29,6 +33,14 @@ describe("the gate", () => {
     expect(await refused.json()).toEqual({ error: { message: "this route declares no access requirement and is refused" } });
     expect((await request("/v1/gate-test/undeclared", { headers: { "cf-connecting-ip": "2001:db8::2" } })).status).toBe(401);
     expect(ran).toBe(0);
+  });
+
+  it("plain routes: public without a token, others authenticated and authorized, undeclared refused", async () => {
+    const page = await request("/gate-test/page");
+    expect([page.status, await page.text()]).toEqual([200, "page"]);
+    expect((await request("/gate-test/test/data", { headers: { "cf-connecting-ip": "2001:db8::4" } })).status).toBe(401);
+    expect(await (await request("/gate-test/test/data", root)).text()).toBe("data");
+    expect((await request("/gate-test/plain-undeclared", root)).status).toBe(500);
   });
 
   it("lets a public route through without a token, and a declared one with the right token", async () => {
