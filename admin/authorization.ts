@@ -142,11 +142,10 @@ export function accessRoute<const R extends RouteConfig>(access: Access, config:
   } as R);
 }
 
-/** The declaration of the route this request matched: undefined when none matched (404), null when undeclared. */
-function matchedAccess(c: AdminContext): Access | null | undefined {
-  const route = matchedRoutes(c).find((r) => r.method !== "ALL");
-  if (route === undefined) return undefined;
-  return declared.get(key(route.method, route.path.replace(/\/:([^/]+)/g, "/{$1}")))?.access ?? null;
+/** The declarations of every route this request matched (none: a 404), null for one without. */
+function matchedAccess(c: AdminContext): (Access | null)[] {
+  const routes = matchedRoutes(c).filter((r) => r.method !== "ALL");
+  return routes.map((r) => declared.get(key(r.method, r.path.replace(/\/:([^/]+)/g, "/{$1}")))?.access ?? null);
 }
 
 /**
@@ -155,13 +154,14 @@ function matchedAccess(c: AdminContext): Access | null | undefined {
  * route matrix test turns into a failure) before any of its code runs.
  */
 export const gate: MiddlewareHandler<AdminEnv> = async (c, next) => {
-  const access = matchedAccess(c);
-  if (access?.kind !== "public") {
+  const matched = matchedAccess(c);
+  // Public only when every route the path matches is (a public catch-all never opens an API route).
+  if (matched.length === 0 || matched.some((a) => a?.kind !== "public")) {
     const principal = await authenticate(c);
     c.set("principal", principal);
     c.set("actor", principal.name);
   }
-  if (access === null) {
+  if (matched.includes(null)) {
     console.error(`admin route ${c.req.method} ${c.req.path} declares no access: register it with accessRoute`);
     throw new WeirError("internal", "this route declares no access requirement and is refused");
   }

@@ -22,6 +22,9 @@ app.openapi(accessRoute(write("path"), { method: "post", path: "/v1/gate-test/{s
 app.get("/gate-test/page", plainRoute(PUBLIC, "get", "/gate-test/page"), (c) => c.text("page"));
 app.get("/gate-test/:stack/data", plainRoute(read("path"), "get", "/gate-test/:stack/data"), (c) => c.text("data"));
 app.get("/gate-test/plain-undeclared", (c) => c.text("never"));
+// a public catch-all registered before an API route must not open it
+app.get("/v1/gate-test/open/*", plainRoute(PUBLIC, "get", "/v1/gate-test/open/*"), async (_c, next) => next());
+app.openapi(accessRoute(write("path"), { method: "get", path: "/v1/gate-test/open/{stack}", responses: ok }), (c) => c.json({ secret: true }, 200));
 
 const request = (path: string, init: RequestInit = {}) => app.request(`http://admin.weir.localhost${path}`, init, env);
 const root = { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, "cf-connecting-ip": "2001:db8::1" } };
@@ -41,6 +44,12 @@ describe("the gate", () => {
     expect((await request("/gate-test/test/data", { headers: { "cf-connecting-ip": "2001:db8::4" } })).status).toBe(401);
     expect(await (await request("/gate-test/test/data", root)).text()).toBe("data");
     expect((await request("/gate-test/plain-undeclared", root)).status).toBe(500);
+  });
+
+  it("a public catch-all never opens an API route the path also matches", async () => {
+    const anonymous = await request("/v1/gate-test/open/x", { headers: { "cf-connecting-ip": "2001:db8::5" } });
+    expect(anonymous.status).toBe(401);
+    expect(await (await request("/v1/gate-test/open/x", root)).json()).toEqual({ secret: true });
   });
 
   it("lets a public route through without a token, and a declared one with the right token", async () => {
