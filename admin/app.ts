@@ -3,16 +3,16 @@
  * The admin API on ADMIN_HOST (DESIGN §8): a Hono app whose routes are declared with the
  * same zod schemas that validate them, so `GET /v1/openapi.json` describes exactly what is
  * served. Every route declares its access (admin/authorization.ts). Order of the
- * middleware: gate (authentication, fail closed) → ETag → 1 MiB body limit → the route's
- * authorization → its validators → the route.
+ * middleware: refused-body discard → gate (authentication, fail closed) → ETag → 1 MiB
+ * body limit → the route's authorization → its validators → the route.
  * Every error leaves through `onError` as `{"error":{"code","message"}}`.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
 import { RETRY_AFTER_S } from "./auth-failures.ts";
 import { accessRoute, ANY_TOKEN, gate } from "./authorization.ts";
+import { discardRefusedBody, limitBody } from "./body-limit.ts";
 import { store, type AdminEnv } from "./context.ts";
 import { etagOf } from "./etag.ts";
 import { registerDomainRoutes } from "./routes/domains.ts";
@@ -23,8 +23,6 @@ import { registerStackRoutes } from "./routes/stacks.ts";
 import { registerTokenRoutes } from "./routes/tokens.ts";
 import { commonErrors } from "./schemas.ts";
 import { validationError } from "./validation.ts";
-
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Maps anything thrown to the one error type; unexpected errors are logged and become 500. */
 function toWeirError(error: unknown): WeirError {
@@ -44,6 +42,9 @@ export const adminApp = new OpenAPIHono<AdminEnv>({
   },
 });
 
+// Before anything can refuse a request: a body answered without being read is discarded.
+adminApp.use("*", discardRefusedBody);
+
 adminApp.use("*", gate);
 
 // ETag = config version on every authenticated response (errors included).
@@ -53,15 +54,7 @@ adminApp.use("*", async (c, next) => {
   c.res.headers.set("etag", etagOf(version));
 });
 
-adminApp.use(
-  "*",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new WeirError("payload_too_large", "request body is larger than 1 MiB");
-    },
-  }),
-);
+adminApp.use("*", limitBody);
 
 registerServiceRoutes(adminApp);
 registerStackRoutes(adminApp);

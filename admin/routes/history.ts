@@ -14,7 +14,8 @@ export function registerHistoryRoutes(app: OpenAPIHono<AdminEnv>): void {
       method: "get",
       path: "/v1/history",
       tags: ["history"],
-      summary: "History entries (who, from which IP, what, before, after), oldest first; `service=stack/name` filters, `limit` keeps the latest (default 100); a scoped token sees its stacks only",
+      summary:
+        "History entries (who, from which IP, what, before, after), oldest first; `service=stack/name` filters, `limit` keeps the latest (default 100); a scoped token sees its stacks only. The store keeps the latest HISTORY_KEEP entries (default 1,000); `pruned` counts the older ones per service",
       request: { query: HistoryQuery },
       responses: { 200: jsonResponse(HistoryList, "History entries"), ...commonErrors },
     }),
@@ -22,7 +23,8 @@ export function registerHistoryRoutes(app: OpenAPIHono<AdminEnv>): void {
       const { service, limit } = c.req.valid("query");
       const stacks = stackFilter(c);
       const outcome = await store(c).history({ service, limit, ...(stacks ? { stacks } : {}) });
-      return c.json({ configVersion: outcome.configVersion, entries: settle(c, outcome).map(historyView) }, 200);
+      const { entries, pruned } = settle(c, outcome);
+      return c.json({ configVersion: outcome.configVersion, entries: entries.map(historyView), pruned }, 200);
     },
   );
 }

@@ -53,6 +53,34 @@ export interface HistoryEntry {
   after: HistoryState | null;
 }
 
+/** History entries beyond HISTORY_KEEP that were deleted, counted per service. */
+export interface PrunedHistory {
+  /** entries pruned in all (of the filtered service, with a filter) */
+  entries: number;
+  services: {
+    service: string;
+    entries: number;
+    /** config versions of the oldest and the newest pruned entry of the service */
+    firstConfigVersion: number;
+    lastConfigVersion: number;
+    lastAt: string;
+  }[];
+}
+
+/** `GET /v1/history`: the latest entries, and what is no longer kept. */
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  pruned: PrunedHistory;
+}
+
+/** What the stats route reports on: a service's versions, or those a removed one had. */
+export interface StatsSubject {
+  /** the primary first */
+  versions: string[];
+  /** set when the service no longer exists: the change that removed it */
+  removed?: { configVersion: number; at: string };
+}
+
 export interface ServiceChangeSummary {
   service: string;
   action: "create" | "update" | "delete";

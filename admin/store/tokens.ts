@@ -58,16 +58,9 @@ function view(row: TokenRow): TokenView {
   };
 }
 
+/** The `tokens` table (created in schema.ts). */
 export class Tokens {
-  constructor(private readonly sql: SqlStorage) {
-    sql.exec(
-      // hash: SHA-256 of the secret (32 bytes); lookup: its first 8 bytes in hex, the index
-      `CREATE TABLE IF NOT EXISTS tokens (
-         name TEXT PRIMARY KEY, role TEXT NOT NULL, stacks TEXT NOT NULL, lookup TEXT NOT NULL, hash BLOB NOT NULL,
-         created_at TEXT NOT NULL, created_by TEXT NOT NULL, expires_at TEXT, last_used_at TEXT)`,
-    );
-    sql.exec(`CREATE INDEX IF NOT EXISTS tokens_lookup ON tokens (lookup)`);
-  }
+  constructor(private readonly sql: SqlStorage) {}
 
   /** Stores a token by the digest of its secret; 409 when the name is taken. */
   create(token: NewToken, digest: ArrayBuffer): TokenView {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { api, expectError, inStore, json, origin, run, storeStub, uniqueStack } from "./helpers.ts";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { SECRET_PATTERN } from "../../core/token.ts";
-import { migrate } from "../../admin/store/schema.ts";
+import { migrate, SCHEMA_VERSION, schemaVersion } from "../../admin/store/schema.ts";
 import { makeToken, tapConsole, uniqueTokenName, type MadeToken } from "./token-helpers.ts";
 
 const logs = tapConsole();
@@ -82,17 +82,23 @@ describe("using a token", () => {
     ]);
   });
 
-  it("a store made before history had an IP column gains one, its old entries without an IP", async () => {
+  it("a store of layout 2 (history without IPs) gains the column, its old entries without an IP", async () => {
     const stack = uniqueStack("old");
     await run(stack);
-    const columns = await inStore((_s, state) => {
+    const { columns, version } = await inStore((_s, state) => {
       const sql = state.storage.sql;
+      // back to layout 2 as an older Weir left it
       sql.exec(`ALTER TABLE history DROP COLUMN ip`);
-      migrate(sql);
-      migrate(sql); // and again: idempotent
-      return sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('history')`).toArray().map((r) => r.name);
+      sql.exec(`UPDATE meta SET value = 2 WHERE key = 'schema_version'`);
+      state.storage.transactionSync(() => migrate(sql, () => undefined));
+      state.storage.transactionSync(() => migrate(sql, () => undefined)); // and again: nothing left to do
+      return {
+        columns: sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('history')`).toArray().map((r) => r.name),
+        version: schemaVersion(sql),
+      };
     });
     expect(columns.filter((c) => c === "ip")).toEqual(["ip"]);
+    expect(version).toBe(SCHEMA_VERSION);
     const entries = (await json(await api("GET", `/v1/history?service=${stack}/svc`))).entries;
     expect(entries.map((e: { ip: string | null }) => e.ip)).toEqual([null]);
   });
