@@ -5,7 +5,8 @@
  * come from the ConfigStore; the per-origin figures from the service's HealthChecker (when
  * it cannot be reached, origins show what the store marks: `down`, or `unknown`).
  */
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { accessRoute, read } from "../authorization.ts";
 import { serviceHealthView, ServiceHealthView as CoreServiceHealthView } from "../../core/health-view.ts";
 import { healthSpecOf } from "../../core/health.ts";
 import { settle, store, type AdminEnv } from "../context.ts";
@@ -16,11 +17,10 @@ export const ServiceHealthView = CoreServiceHealthView.openapi("ServiceHealthVie
 
 export function registerHealthRoutes(app: OpenAPIHono<AdminEnv>): void {
   app.openapi(
-    createRoute({
+    accessRoute(read("path"), {
       method: "get",
       path: "/v1/services/{stack}/{name}/health",
       tags: ["services"],
-      security: [{ bearer: [] }],
       summary: "Origin health: per revision its health settings, per origin its state, last check, last error and consecutive counts",
       request: { params: ServiceParams },
       responses: { 200: jsonResponse(ServiceHealthView, "The health of every origin of the service"), ...commonErrors, ...notFound },

@@ -32,6 +32,10 @@ type StoreMethods = Pick<
   | "resumeRollout"
   | "abortRollout"
   | "reportHealth"
+  | "createToken"
+  | "listTokens"
+  | "removeToken"
+  | "checkToken"
 >;
 
 export type StoreClient = {

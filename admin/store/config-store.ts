@@ -16,6 +16,7 @@
  * - rollouts.ts, timers.ts: timed rollouts and the named timers on the one alarm
  * - health.ts: origin health, both ways with the HealthChecker of each service (specs out,
  *   down origins in, republished without a config version)
+ * - tokens.ts: API tokens (not config: no config version, no history)
  *
  * A new concern gets its own part: its tables in schema.ts, a class built in the
  * constructor, thin RPC methods here (and in client.ts). A change to routing config goes
@@ -45,6 +46,8 @@ import { ServiceWrites, type CreateServiceInput, type StageInput } from "./servi
 import { SlotTables } from "./slot-tables.ts";
 import { statsStoreOf } from "./stats-store.ts";
 import { Timers, type TimerHandler } from "./timers.ts";
+import { Tokens, type NewToken, type TokenCheck } from "./tokens.ts";
+import type { TokenView } from "../../core/token.ts";
 import { WritePath, type Change, type Plan } from "./write-path.ts";
 
 /** The name of the one global instance. */
@@ -72,6 +75,8 @@ export class ConfigStore extends DurableObject<Env> {
   private readonly reads: Reads;
   private readonly serviceWrites: ServiceWrites;
   private readonly domains: Domains;
+  /** API tokens (DESIGN §11) */
+  private readonly tokens: Tokens;
   /** timed rollouts (issue 6): their records, steps and analysis */
   private readonly rollouts: Rollouts;
   /** origin health (DESIGN §13): checker specs out, down origins in */
@@ -127,6 +132,7 @@ export class ConfigStore extends DurableObject<Env> {
     this.reads = new Reads(this.services, this.historyStore);
     this.serviceWrites = new ServiceWrites(this.services, this.rollouts);
     this.domains = new Domains(this.services);
+    this.tokens = new Tokens(this.sql);
     this.publisher.drainSoon();
     this.timerHandlers = {
       [OUTBOX_TIMER]: () => this.publisher.onTimer(),
@@ -164,8 +170,9 @@ export class ConfigStore extends DurableObject<Env> {
   }
 
   /** The latest entries, and what HISTORY_KEEP pruned. */
-  history(filter: { service?: string; limit?: number } = {}): Outcome<HistoryPage> {
-    return this.answer(() => ({ entries: this.historyStore.list(filter), pruned: this.historyStore.pruned(filter.service) }));
+  /** The latest entries (of a token's stacks, when given), and what HISTORY_KEEP pruned. */
+  history(filter: { service?: string; limit?: number; stacks?: string[] } = {}): Outcome<HistoryPage> {
+    return this.answer(() => ({ entries: this.historyStore.list(filter), pruned: this.historyStore.pruned(filter.service, filter.stacks) }));
   }
 
   listDomains(): Outcome<DomainView[]> {
@@ -193,6 +200,25 @@ export class ConfigStore extends DurableObject<Env> {
   /** Health-check specs not yet delivered to their checkers (tests and operators). */
   pendingHealthDeliveries(): number {
     return this.health.pendingDeliveries();
+  }
+
+  // ---- API tokens (admin/store/tokens.ts) ----
+
+  createToken(token: NewToken, digest: ArrayBuffer): Outcome<TokenView> {
+    return this.answer(() => this.tokens.create(token, digest));
+  }
+
+  listTokens(): Outcome<TokenView[]> {
+    return this.answer(() => this.tokens.list());
+  }
+
+  removeToken(name: string): Outcome<TokenView> {
+    return this.answer(() => this.tokens.remove(name));
+  }
+
+  /** Every request with an API token asks here: no cache, so a revocation holds at once. */
+  checkToken(digest: ArrayBuffer): TokenCheck {
+    return this.tokens.check(digest, new Date());
   }
 
   // ---- service writes ----
