@@ -1,9 +1,8 @@
 /**
  * @module test/admin/health-helpers
- * Origin health in tests (DESIGN §13): switchable origins (real Node servers of
- * test/setup/origins.ts that a test stops, so connecting is refused, and starts again on
- * the same port), the HealthChecker of a service, and rounds of checks driven with
- * `runDurableObjectAlarm` instead of sleeping.
+ * Origin health in tests (DESIGN §13): switchable origins (test/switchable-origins.ts),
+ * the HealthChecker of a service, and rounds of checks driven with `runDurableObjectAlarm`
+ * instead of sleeping.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
@@ -11,47 +10,7 @@ import type { HealthChecker } from "../../admin/store/health-checker.ts";
 import type { ServiceHealthView } from "../../core/health-view.ts";
 import { api, env, json } from "./helpers.ts";
 
-export interface SwitchableInfo {
-  listening: boolean;
-  status: number;
-  /** requests other than health checks */
-  requests: number;
-  /** health checks (User-Agent weir-health…) */
-  checks: number;
-  lastCheck: { method: string; path: string; headers: Record<string, string> } | null;
-}
-
-export interface SwitchableOrigin {
-  url: string;
-  port: number;
-  stop(): Promise<SwitchableInfo>;
-  start(): Promise<SwitchableInfo>;
-  /** answer `code` to everything from now on */
-  answer(code: number): Promise<SwitchableInfo>;
-  info(): Promise<SwitchableInfo>;
-}
-
-const control = (path: string) => `http://127.0.0.1:${env.ORIGINS.control}${path}`;
-
-async function controlCall<T>(method: string, path: string): Promise<T> {
-  const res = await fetch(control(path), { method });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`control ${method} ${path}: ${res.status} ${text}`);
-  return JSON.parse(text) as T;
-}
-
-/** A new origin answering `text` to every request (and 200 to /healthz). */
-export async function switchableOrigin(text: string): Promise<SwitchableOrigin> {
-  const { id, port } = await controlCall<{ id: number; port: number }>("POST", `/origins?text=${encodeURIComponent(text)}`);
-  return {
-    url: `http://127.0.0.1:${port}`,
-    port,
-    stop: () => controlCall("POST", `/origins/${id}/stop`),
-    start: () => controlCall("POST", `/origins/${id}/start`),
-    answer: (code) => controlCall("POST", `/origins/${id}/status?code=${code}`),
-    info: () => controlCall("GET", `/origins/${id}`),
-  };
-}
+export { switchableOrigin, type SwitchableOrigin } from "../switchable-origins.ts";
 
 /** The HealthChecker of a service. */
 export function checkerStub(service: string): DurableObjectStub<HealthChecker> {
