@@ -4,12 +4,15 @@ import {
   aborted,
   analysisWindow,
   describeRollout,
+  held,
+  holdExpired,
   inFlight,
   isLastStep,
   newRollout,
   nextDueAt,
   paused,
   reachedWeights,
+  released,
   resumed,
   rolloutInProgress,
   rolloutView,
@@ -123,5 +126,41 @@ describe("rollout text and view", () => {
       target: { v3: 50, v2: 10 },
       nextStepAt: new Date(T0 + 120_000).toISOString(),
     });
+  });
+});
+
+describe("holds on an unhealthy canary (DESIGN §13)", () => {
+  it("recheck every 10 s, abort after three steps' worth, and push later steps back by the time held", () => {
+    const r = newRollout(request());
+    expect(nextDueAt(r)).toBe(T0 + 60_000);
+    let h = held(r, T0 + 60_000, "v3 unhealthy");
+    expect(nextDueAt(h)).toBe(T0 + 70_000);
+    h = held(h, T0 + 70_000, "v3 unhealthy");
+    expect(h.heldSince).toBe(T0 + 60_000);
+    expect(nextDueAt(h)).toBe(T0 + 80_000);
+    // the last recheck lands on the limit exactly
+    h = held(h, T0 + 235_000, "v3 unhealthy");
+    expect(nextDueAt(h)).toBe(T0 + 60_000 + 180_000);
+    expect(holdExpired(h, T0 + 239_999)).toBe(false);
+    expect(holdExpired(h, T0 + 240_000)).toBe(true);
+    expect(rolloutView(h).held).toEqual({
+      since: new Date(T0 + 60_000).toISOString(),
+      reason: "v3 unhealthy",
+      abortsAt: new Date(T0 + 240_000).toISOString(),
+    });
+
+    const going = released(h, T0 + 100_000);
+    expect(going.heldSince).toBeNull();
+    expect(rolloutView(going).held).toBeNull();
+    expect(nextDueAt(going)).toBe(T0 + 100_000);
+    expect(nextDueAt(stepApplied(going, T0 + 100_000))).toBe(T0 + 160_000);
+  });
+
+  it("a pause during a hold does not count towards its limit", () => {
+    const h = held(newRollout(request()), T0 + 60_000, "v3 unhealthy");
+    const back = resumed(paused(h, T0 + 70_000), T0 + 670_000);
+    expect(back.heldSince).toBe(T0 + 660_000);
+    expect(holdExpired(back, T0 + 670_000)).toBe(false);
+    expect(nextDueAt(back)).toBe(T0 + 680_000);
   });
 });
