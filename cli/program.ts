@@ -7,6 +7,7 @@ import { Command, Option } from "commander";
 import { registerApply } from "./commands/apply.ts";
 import { registerDomain } from "./commands/domain.ts";
 import { registerExport } from "./commands/export.ts";
+import { registerHealth } from "./commands/health.ts";
 import { registerHistory } from "./commands/history.ts";
 import { registerInspect } from "./commands/inspect.ts";
 import { registerPromote } from "./commands/promote.ts";
@@ -64,6 +65,7 @@ export function createProgram(ctx: CliContext): Command {
     registerDomain,
     registerRollout,
     registerStats,
+    registerHealth,
     registerToken,
   ]) {
     register(program, ctx);

@@ -18,11 +18,11 @@ export function psRows(list: ServiceList, options: { all: boolean; now: Date; er
   const rate = (id: string, version: string) => options.errorRates?.get(`${id}:${version}`);
   const rows: string[][] = [];
   for (const s of list.services) {
-    rows.push(row(s.id, s, [serviceDetail(s, options.all), rate(s.id, s.version)], options.now));
+    rows.push(row(s.id, s, [healthDetail(s), serviceDetail(s, options.all), rate(s.id, s.version)], options.now));
     for (const r of s.revisions) {
       const domains = s.domains.filter((d) => d.version === r.version).map((d) => d.host);
       const detail = options.all ? [...extraOrigins(r.origins), ...domainItems(domains)] : domainItems(domains);
-      rows.push(row(`${s.id}:${r.version}`, r, [...detail, rate(s.id, r.version)], options.now));
+      rows.push(row(`${s.id}:${r.version}`, r, [healthDetail(r), ...detail, rate(s.id, r.version)], options.now));
     }
   }
   return rows;
@@ -58,6 +58,16 @@ function serviceDetail(s: ServiceView, all: boolean): string {
     ...extraOrigins(s.origins),
     ...domains,
   ].join(" ");
+}
+
+/**
+ * "healthy 2/3" when health checks mark some of a revision's origins down (DESIGN §13);
+ * when they mark all, STATE says `unhealthy` instead.
+ */
+export function healthDetail(r: Pick<RevisionView, "origins" | "down" | "state">): string | undefined {
+  const down = r.down?.length ?? 0;
+  if (down === 0 || r.state === "unhealthy") return undefined;
+  return `healthy ${r.origins.length - down}/${r.origins.length}`;
 }
 
 function extraOrigins(origins: readonly string[]): string[] {

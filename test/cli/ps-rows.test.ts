@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { psRows, PS_HEADERS } from "../../cli/commands/ps.ts";
 import { describeApply, readStackFile } from "../../cli/commands/apply.ts";
+import { healthRows, healthSettings } from "../../cli/commands/health.ts";
 import { renderTable } from "../../cli/table.ts";
 import type { ServiceList } from "../../core/views.ts";
 
@@ -56,6 +57,51 @@ describe("weir ps rows", () => {
     const table = renderTable(PS_HEADERS, psRows(list, { all: false, now }));
     expect(table.split("\n")[0]).toBe("NAME         ORIGIN                 CREATED         SCALE  WEIGHT  STATE   ENDPOINT                                DETAIL");
     expect(table.split("\n")[4]).toBe("test/svc:v5  http://127.0.0.1:9005  just now        1      0%      staged  http://svc-v5.test.weir.localhost:8787");
+  });
+});
+
+describe("origin health in ps (DESIGN §13)", () => {
+  it("STATE unhealthy when every origin of a revision is down, DETAIL healthy n/m when some are", () => {
+    const [svc] = list.services;
+    const sick = {
+      ...list,
+      services: [
+        {
+          ...svc,
+          down: ["http://127.0.0.1:9002"],
+          revisions: [{ ...svc.revisions[0], state: "unhealthy" as const, down: ["http://127.0.0.1:9003"] }, ...svc.revisions.slice(1)],
+        },
+      ],
+    };
+    const rows = psRows(sick, { all: false, now });
+    expect(rows[0].slice(5)).toEqual(["active", "http://svc.test.weir.localhost:8787", "healthy 1/2 domains=shop.example.com"]);
+    expect(rows[1].slice(5)).toEqual(["unhealthy", "http://svc-v3.test.weir.localhost:8787", "domains=beta.example.com"]);
+    expect(rows[2][7]).toBe("");
+  });
+});
+
+describe("weir health rows", () => {
+  it("one row per origin, unchecked revisions say so, settings under the table", () => {
+    const view = {
+      service: "test/svc",
+      revisions: [
+        { version: "v0", health: null, origins: [{ origin: "http://a", state: "unknown" as const, lastCheck: null, lastError: null, consecutiveSuccesses: 0, consecutiveFailures: 0 }] },
+        {
+          version: "v3",
+          health: { path: "/healthz", interval: "10s", timeout: "2s", healthyThreshold: 2, unhealthyThreshold: 3 },
+          origins: [
+            { origin: "http://b", state: "down" as const, lastCheck: "2026-11-26T10:00:48Z", lastError: "cannot connect: refused", consecutiveSuccesses: 0, consecutiveFailures: 4 },
+            { origin: "http://c", state: "unknown" as const, lastCheck: null, lastError: null, consecutiveSuccesses: 0, consecutiveFailures: 0 },
+          ],
+        },
+      ],
+    };
+    expect(healthRows(view, now)).toEqual([
+      ["v0", "http://a", "unknown", "not checked", "0", "0", ""],
+      ["v3", "http://b", "down", "12 seconds ago", "0", "4", "cannot connect: refused"],
+      ["v3", "http://c", "unknown", "not yet", "0", "0", ""],
+    ]);
+    expect(healthSettings(view)).toBe("v3: /healthz every 10s (timeout 2s, up after 2, down after 3)\n");
   });
 });
 

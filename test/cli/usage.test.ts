@@ -31,6 +31,8 @@ function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
   return cmd.commands.flatMap((c) => [[...prefix, c.name()], ...commandPaths(c, [...prefix, c.name()])]);
 }
 
+const HEALTH_FLAGS = ["--health-url <path>", "--health-interval <duration>", "--health-timeout <duration>", "--health-success-threshold <n>", "--health-failure-threshold <n>"];
+
 describe("help", () => {
   const paths = commandPaths(createProgram(capture().ctx));
 
@@ -76,9 +78,10 @@ describe("help", () => {
 
   it("documents the flags of DESIGN §8", async () => {
     const flags: Record<string, string[]> = {
-      run: ["--name", "--version", "--affinity"],
+      run: ["--name", "--version", "--affinity", ...HEALTH_FLAGS],
       ps: ["-a, --all", "-o, --output"],
-      stage: ["--origin", "--weight"],
+      stage: ["--origin", "--weight", ...HEALTH_FLAGS],
+      health: ["-o, --output"],
       weight: ["--duration", "--pause"],
       promote: ["--duration"],
       export: ["-o, --output", '"yaml"', '"json"'],
@@ -134,6 +137,14 @@ describe("refusals before any request: exit 1, one line on stderr", () => {
     [["token", "create", "root", "--role", "viewer", "--stack", "t"], "error: invalid token name 'root': 'root' is the name of ADMIN_TOKEN; choose another\n"],
     [["token", "create", "ci", "--role", "viewer", "--stack", "t", "--expires", "forever"], "error: invalid duration 'forever': write it like 90s, 10m or 1h30m\n"],
     [["token", "rm", "CI"], /^error: invalid token name 'CI': must be a DNS label/],
+    [["run", "--name", "t/s", "--health-url", "healthz", "http://x"], "error: invalid --health-url 'healthz': must start with '/' (a path checked on every origin, e.g. /healthz)\n"],
+    [["run", "--name", "t/s", "--health-interval", "10s", "http://x"], "error: --health-interval needs --health-url, the path to check\n"],
+    [["stage", "--origin", "http://x", "--health-url", "/h", "--health-interval", "4s", "t/s:v2"], "error: invalid --health-interval '4s': must be from 5s to 1h, not 4s\n"],
+    [["stage", "--origin", "http://x", "--health-url", "/h", "--health-timeout", "10s", "t/s:v2"], "error: invalid --health-timeout '10s': must be shorter than the interval (10s), not 10s\n"],
+    [["stage", "--origin", "http://x", "--health-url", "/h", "--health-interval", "soon", "t/s:v2"], "error: invalid --health-interval 'soon': 'soon' is not a duration like 10s, 1m or 500ms\n"],
+    [["stage", "--origin", "http://x", "--health-url", "/h", "--health-failure-threshold", "0", "t/s:v2"], "error: invalid --health-failure-threshold '0': must be from 1 to 10\n"],
+    [["stage", "--origin", "http://x", "--health-url", "/h", "--health-success-threshold", "two", "t/s:v2"], "error: invalid --health-success-threshold 'two': must be a whole number from 1 to 10\n"],
+    [["health", "svc"], "error: invalid service 'svc': must be 'stack/name'\n"],
     [["deploy"], "error: unknown command 'deploy' (Did you mean apply?)\n"],
     [["ps", "--bogus"], "error: unknown option '--bogus'\n"],
   ] as [string[], string | RegExp][])("weir %j", async (args, message) => {
