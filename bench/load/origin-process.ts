@@ -2,7 +2,9 @@
  * @module bench/load/origin-process
  * The load benchmarks' origin, in its own Node process so it never shares an event loop
  * with the load generator: every request gets 200 "Hello World" (text/plain, keep-alive).
- * Started by bench/load/origin.ts; it sends its port to the parent over IPC.
+ * Started by bench/load/origin.ts; it sends its port to the parent over IPC. Listens on the
+ * port given as its first argument (0: any free one), so a stopped origin can come back on
+ * the same port (the health suite's outages).
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,7 +18,7 @@ const server = createServer((request, response) => {
   response.end(BODY);
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, "127.0.0.1", () => {
+server.listen(Number(process.argv[2] ?? 0), "127.0.0.1", () => {
   process.send?.({ port: (server.address() as AddressInfo).port });
 });
 process.on("disconnect", () => process.exit(0));

@@ -13,8 +13,9 @@ export interface OriginProcess {
   stop(): Promise<void>;
 }
 
-export async function startOrigin(): Promise<OriginProcess> {
-  const child: ChildProcess = fork(fileURLToPath(new URL("./origin-process.ts", import.meta.url)), [], {
+/** Starts the origin on `port` (0: any free port; a stopped origin's port brings it back there). */
+export async function startOrigin(port = 0): Promise<OriginProcess> {
+  const child: ChildProcess = fork(fileURLToPath(new URL("./origin-process.ts", import.meta.url)), [String(port)], {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

@@ -84,7 +84,14 @@ export async function startWeir(options: WeirRuntimeOptions = {}): Promise<WeirR
       },
     }) as WorkerOptions;
   const weir = weirBuild("weir", bundle);
-  const helpers: WorkerOptions[] = (options.builds ?? []).map((b) => weirBuild(b.name, b.bundle, b.hosts));
+  // Other builds use the working tree's Durable Objects (an older build may not export every class).
+  const sharedObjects = Object.fromEntries(
+    Object.entries((weir.durableObjects ?? {}) as Record<string, string | { className: string }>).map(([binding, d]) => [
+      binding,
+      { className: typeof d === "string" ? d : d.className, scriptName: "weir" },
+    ]),
+  );
+  const helpers: WorkerOptions[] = (options.builds ?? []).map((b) => ({ ...weirBuild(b.name, b.bundle, b.hosts), durableObjects: sharedObjects }) as WorkerOptions);
   for (const helper of options.helpers ?? []) {
     helpers.push({
       name: helper.name,
