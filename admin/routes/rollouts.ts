@@ -5,7 +5,7 @@
  * promote with a `duration` becomes a rollout.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { emptyCounters, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
+import { revisionTotals, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
 import { WeirError } from "../../core/errors.ts";
 import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { RolloutView as CoreRolloutView } from "../../core/rollout.ts";
@@ -123,7 +123,8 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       path: "/v1/services/{stack}/{name}/stats",
       tags,
       security,
-      summary: "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, status classes, origin errors, error rate, latency (weir stats)",
+      summary:
+        "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, split into weighted and pinned traffic, status classes, origin errors, error rate, latency (weir stats)",
       request: { params: ServiceParams, query: StatsQuery },
       responses: { 200: jsonResponse(StatsView, "Statistics of the service's revisions"), ...commonErrors, ...notFound, 422: writeErrors[422] },
     }),
@@ -134,7 +135,8 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       const { service } = settle(c, await store(c).getService(stack, name));
       const to = Date.now();
       const from = to - span;
-      const counts = await statsStoreOf(c.env, `${stack}/${name}`).window(from, to);
+      // A Map: revision names are user-chosen (one named `constructor` once made this a 500).
+      const totals = revisionTotals(await statsStoreOf(c.env, `${stack}/${name}`).window(from, to));
       const versions = [service.version, ...service.revisions.map((r) => r.version)];
       return c.json(
         {
@@ -142,7 +144,7 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
           window,
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
-          revisions: versions.map((v) => revisionStatsView(v, counts[v] ?? emptyCounters())),
+          revisions: versions.map((v) => revisionStatsView(v, totals.get(v))),
         },
         200,
       );
