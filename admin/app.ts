@@ -11,6 +11,7 @@ import { HTTPException } from "hono/http-exception";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
 import { authenticate } from "./auth.ts";
 import { store, type AdminEnv } from "./context.ts";
+import { jsonBodyKeys } from "./body-parsing.ts";
 import { etagOf } from "./etag.ts";
 import { registerDomainRoutes } from "./routes/domains.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
@@ -61,6 +62,9 @@ adminApp.use(
     },
   }),
 );
+
+// A JSON body with a key given twice is a 400 before any route reads it (issue 9).
+adminApp.use("*", jsonBodyKeys);
 
 registerServiceRoutes(adminApp);
 registerStackRoutes(adminApp);
