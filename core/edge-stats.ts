@@ -61,8 +61,15 @@ export interface LegacyStatsBucket {
   revisions: Record<string, RevisionCounters>;
 }
 
-/** A stored row: a revision's counts in a bucket, `selection` null when recorded before the split. */
+/** A time-bucketed row, as the stats store keeps them (all selections together). */
 export interface StatsRow {
+  start: number;
+  version: string;
+  counters: RevisionCounters;
+}
+
+/** A revision's counts over a window as chosen one way; `selection` null for counts recorded before the split. */
+export interface WindowRow {
   version: string;
   selection: Selection | null;
   counters: RevisionCounters;
@@ -117,7 +124,7 @@ export function mergeCounters(into: RevisionCounters, add: RevisionCounters): Re
 }
 
 /** The series of a flushed bucket, whichever format an isolate sent; unsplit ones carry selection null. */
-export function seriesOf(bucket: { series?: unknown; revisions?: unknown }): StatsRow[] {
+export function seriesOf(bucket: { series?: unknown; revisions?: unknown }): WindowRow[] {
   if (Array.isArray(bucket.series)) {
     return (bucket.series as Partial<StatsSeries>[])
       .filter((s) => typeof s?.version === "string" && (s.selection === "weighted" || s.selection === "pinned") && typeof s.counters === "object" && s.counters !== null)
@@ -161,7 +168,7 @@ export interface RevisionTotals {
 }
 
 /** Sums rows per revision, keeping the split. */
-export function revisionTotals(rows: readonly StatsRow[]): Map<string, RevisionTotals> {
+export function revisionTotals(rows: readonly WindowRow[]): Map<string, RevisionTotals> {
   const out = new Map<string, RevisionTotals>();
   for (const row of rows) {
     let t = out.get(row.version);
@@ -173,7 +180,7 @@ export function revisionTotals(rows: readonly StatsRow[]): Map<string, RevisionT
 }
 
 /** What a canary analysis judges: per revision, only the traffic the weights sent it. */
-export function weightedCounts(rows: readonly StatsRow[]): Map<string, RevisionCounters> {
+export function weightedCounts(rows: readonly WindowRow[]): Map<string, RevisionCounters> {
   const out = new Map<string, RevisionCounters>();
   for (const [version, t] of revisionTotals(rows)) out.set(version, t.weighted);
   return out;

@@ -8,7 +8,7 @@
  * core `setWeights`). Before each step the canary's edge statistics are judged, and a
  * canary above its error-rate limit aborts the rollout by itself, with the figures in history.
  */
-import { analyzeCanary, describeVerdict, weightedCounts, type RevisionCounters, type StatsRow } from "../../core/edge-stats.ts";
+import { analyzeCanary, describeVerdict, weightedCounts, type RevisionCounters, type WindowRow } from "../../core/edge-stats.ts";
 import { isWeirError, WeirError } from "../../core/errors.ts";
 import type { ServiceConfig } from "../../core/model.ts";
 import { own } from "../../core/own-property.ts";
@@ -57,7 +57,7 @@ export interface RolloutHost {
   load(id: string): ServiceState | null;
   version(): number;
   /** a service's edge statistics in [from, to], per revision and selection */
-  stats(service: string, from: number, to: number): Promise<StatsRow[]>;
+  stats(service: string, from: number, to: number): Promise<WindowRow[]>;
   now(): number;
 }
 

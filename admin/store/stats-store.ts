@@ -5,7 +5,7 @@
  * and selection (weighted or pinned, issue 9). Kept apart from the ConfigStore so that
  * flushes from every isolate never queue behind config writes, and each service's counts
  * scale on their own object. Rows older than STATS_RETENTION_MS are pruned as new counts
- * arrive. Rows from before the split (table `stats`) move into `edge_stats` unsplit.
+ * arrive. A store from before the split keeps its rows, unsplit (selection '').
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -17,7 +17,7 @@ import {
   type RevisionCounters,
   type Selection,
   type StatsBatch,
-  type StatsRow,
+  type WindowRow,
 } from "../../core/edge-stats.ts";
 import type { Env } from "../../worker/env.ts";
 
@@ -30,23 +30,21 @@ const LATENCY_COLUMNS = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `l${i}
 const COUNT_COLUMNS = ["requests", ...STATUS_COLUMNS, "origin_errors", "latency_sum", ...LATENCY_COLUMNS];
 const COUNT_DEFINITIONS = COUNT_COLUMNS.map((c) => `${c} ${c === "latency_sum" ? "REAL" : "INTEGER"} NOT NULL DEFAULT 0`).join(", ");
 
-/** `selection` is 'weighted', 'pinned', or '' for counts recorded before the split. */
-const SCHEMA = `CREATE TABLE IF NOT EXISTS edge_stats (
-  start INTEGER NOT NULL, version TEXT NOT NULL, selection TEXT NOT NULL,
+/** `selection` is 'weighted', 'pinned', or '' (UNSPLIT) for counts recorded before the split. */
+const schema = (table: string) => `CREATE TABLE IF NOT EXISTS ${table} (
+  start INTEGER NOT NULL, version TEXT NOT NULL, selection TEXT NOT NULL DEFAULT '',
   ${COUNT_DEFINITIONS},
   PRIMARY KEY (start, version, selection))`;
 
-/** The table of the first StatsStores, keyed (start, version) only. */
-const LEGACY_TABLE = "stats";
 const UNSPLIT = "";
 
 // Adding in SQL keeps a merge one statement per row, whatever is already stored.
-const UPSERT = `INSERT INTO edge_stats (start, version, selection, ${COUNT_COLUMNS.join(", ")})
+const UPSERT = `INSERT INTO stats (start, version, selection, ${COUNT_COLUMNS.join(", ")})
   VALUES (?, ?, ?, ${COUNT_COLUMNS.map(() => "?").join(", ")})
   ON CONFLICT (start, version, selection) DO UPDATE SET ${COUNT_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`;
 
 const SUMS = `SELECT version, selection, ${COUNT_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}
-  FROM edge_stats WHERE start > ? AND start <= ? GROUP BY version, selection ORDER BY version, selection`;
+  FROM stats WHERE start > ? AND start <= ? GROUP BY version, selection ORDER BY version, selection`;
 
 function count(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0;
@@ -72,20 +70,24 @@ function counters(r: Record<string, SqlStorageValue>): RevisionCounters {
   return c;
 }
 
-/** Creates the table, and moves the rows of a store from before the split into it, unsplit. */
+/**
+ * Creates the table; a store from before the split (table `stats` keyed by start and
+ * version only) is rebuilt with the `selection` column, its rows kept as unsplit.
+ */
 export function migrateStatsTables(storage: DurableObjectStorage): void {
   const sql = storage.sql;
   storage.transactionSync(() => {
-    sql.exec(SCHEMA);
-    const legacy = sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, LEGACY_TABLE).toArray().length > 0;
-    if (!legacy) return;
+    const existing = sql.exec<{ sql: string }>(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'stats'`).toArray()[0];
+    if (existing === undefined) {
+      sql.exec(schema("stats"));
+      return;
+    }
+    if (/\bselection\b/.test(existing.sql)) return;
     const columns = COUNT_COLUMNS.join(", ");
-    sql.exec(
-      `INSERT INTO edge_stats (start, version, selection, ${columns}) SELECT start, version, ?, ${columns} FROM ${LEGACY_TABLE} WHERE true
-       ON CONFLICT (start, version, selection) DO UPDATE SET ${COUNT_COLUMNS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ")}`,
-      UNSPLIT,
-    );
-    sql.exec(`DROP TABLE ${LEGACY_TABLE}`);
+    sql.exec(`ALTER TABLE stats RENAME TO stats_unsplit`);
+    sql.exec(schema("stats"));
+    sql.exec(`INSERT INTO stats (start, version, selection, ${columns}) SELECT start, version, ?, ${columns} FROM stats_unsplit`, UNSPLIT);
+    sql.exec(`DROP TABLE stats_unsplit`);
   });
 }
 
@@ -111,7 +113,7 @@ export class StatsStore extends DurableObject<Env> {
         for (const s of seriesOf(bucket)) this.sql.exec(UPSERT, bucket.start, s.version, s.selection ?? UNSPLIT, ...row(s.counters));
       }
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
-        this.sql.exec(`DELETE FROM edge_stats WHERE start < ?`, now - STATS_RETENTION_MS - STATS_BUCKET_MS);
+        this.sql.exec(`DELETE FROM stats WHERE start < ?`, now - STATS_RETENTION_MS - STATS_BUCKET_MS);
         this.lastPrune = now;
       }
     });
@@ -122,7 +124,7 @@ export class StatsStore extends DurableObject<Env> {
    * `toMs` defaults to now. A bucket is counted whole, so a window is exact to
    * STATS_BUCKET_MS. A list, not an object keyed by version: versions are user-chosen names.
    */
-  window(fromMs: number, toMs: number = Date.now()): StatsRow[] {
+  window(fromMs: number, toMs: number = Date.now()): WindowRow[] {
     return this.sql.exec(SUMS, fromMs - STATS_BUCKET_MS, toMs).toArray().map((r) => ({
       version: String(r.version),
       selection: r.selection === UNSPLIT ? null : (String(r.selection) as Selection),
@@ -132,7 +134,7 @@ export class StatsStore extends DurableObject<Env> {
 
   /** Forgets every count (the service was removed). */
   clear(): void {
-    this.sql.exec(`DELETE FROM edge_stats`);
+    this.sql.exec(`DELETE FROM stats`);
   }
 }
 

@@ -9,7 +9,7 @@ import {
   type RevisionCounters,
   type Selection,
   type StatsBatch,
-  type StatsRow,
+  type WindowRow,
 } from "../../core/edge-stats.ts";
 import { migrateStatsTables, STATS_RETENTION_MS, statsStoreOf } from "../../admin/store/stats-store.ts";
 import type { Env } from "../../worker/env.ts";
@@ -33,7 +33,7 @@ function batch(service: string, start: number, spec: Spec, selection: Selection 
 }
 
 /** All traffic per revision, as the stats route reads it. */
-function sums(rows: StatsRow[]): Record<string, RevisionCounters> {
+function sums(rows: WindowRow[]): Record<string, RevisionCounters> {
   return Object.fromEntries([...revisionTotals(rows)].map(([v, t]) => [v, t.all]));
 }
 
@@ -80,20 +80,24 @@ describe("StatsStore", () => {
     expect([t.all.requests, t.weighted.requests, t.pinned.requests]).toEqual([3, 0, 0]);
   });
 
-  it("moves the rows of a store created before the split into the new table, readable and unsplit", async () => {
+  it("rebuilds the table of a store created before the split, its rows readable and unsplit", async () => {
     const stub = statsStoreOf(env, "stats/legacy-table");
     const now = bucketStart(Date.now());
     await runInDurableObject(stub, (_instance, state) => {
       const sql = state.storage.sql;
       // the table exactly as the first StatsStores created it, with a row in it
-      sql.exec(`DROP TABLE edge_stats`);
+      sql.exec(`DROP TABLE stats`);
       const columns = ["requests", "s1", "s2", "s3", "s4", "s5", "origin_errors", "latency_sum", ...Array.from({ length: 12 }, (_, i) => `l${i}`)];
       sql.exec(
         `CREATE TABLE stats (start INTEGER NOT NULL, version TEXT NOT NULL, ${columns.map((c) => `${c} ${c === "latency_sum" ? "REAL" : "INTEGER"} NOT NULL DEFAULT 0`).join(", ")}, PRIMARY KEY (start, version))`,
       );
       sql.exec(`INSERT INTO stats (start, version, requests, s2, l2, latency_sum) VALUES (?, 'v0', 7, 7, 7, 140)`, now);
       migrateStatsTables(state.storage);
-      expect(sql.exec(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('stats', 'edge_stats')`).toArray()).toEqual([{ name: "edge_stats" }]);
+      const tables = sql.exec<{ name: string; sql: string }>(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name LIKE 'stats%'`).toArray();
+      expect(tables.map((t) => t.name)).toEqual(["stats"]);
+      expect(tables[0].sql).toContain("selection");
+      // idempotent: a second start changes nothing
+      migrateStatsTables(state.storage);
     });
     const rows = await stub.window(now - 60_000, now + 1);
     expect(rows).toHaveLength(1);

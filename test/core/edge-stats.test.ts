@@ -17,7 +17,7 @@ import {
   STATS_BUCKET_MS,
   weightedCounts,
   type StatsBatch,
-  type StatsRow,
+  type WindowRow,
 } from "../../core/edge-stats.ts";
 import { revisionStatsView } from "../../core/stats-view.ts";
 
@@ -130,7 +130,7 @@ describe("merging", () => {
 });
 
 describe("totals by revision", () => {
-  const rows: StatsRow[] = [
+  const rows: WindowRow[] = [
     { version: "v3", selection: "weighted", counters: counters({ ok: 1, s5xx: 9 }) },
     { version: "v3", selection: "pinned", counters: counters({ ok: 100 }) },
     { version: "v3", selection: null, counters: counters({ ok: 5 }) },
