@@ -38,6 +38,8 @@ import type { Outcome, WriteContext } from "./outcome.ts";
 import type { Timers } from "./timers.ts";
 
 export const ROLLOUT_TIMER = "rollout";
+/** How long a step that never finished (the object evicted mid-step) waits before it is tried again. */
+const STEP_LEASE_MS = 60_000;
 
 /** One service's part of a write, as the ConfigStore's write path takes it. */
 export interface RolloutChange {
@@ -250,6 +252,9 @@ export class Rollouts {
     const id = name.slice(ROLLOUT_TIMER.length + 1);
     const before = this.get(id);
     if (!before || before.status !== "running") return;
+    // The timer was taken off for this run: should the object be evicted mid-step, the
+    // step is due again a little later rather than never (the finally below sets the real time).
+    await this.host.timers.schedule(timerOf(id), this.host.now() + STEP_LEASE_MS);
     try {
       await this.step(id, before, await this.judge(id, before));
     } catch (error) {

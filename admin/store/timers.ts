@@ -2,9 +2,11 @@
  * @module admin/store/timers
  * Named timers on the Durable Object's single alarm. The outbox retries through the timer
  * "outbox"; timed rollouts add their own ("rollout:<stack>/<name>") and a handler, without
- * touching the others. The alarm is always set to the earliest due timer. A timer stays in
- * its table until its handler has returned, and a handler that throws is run again later
- * with backoff (issue 9: one throw used to end a rollout's clock for good).
+ * touching the others. The alarm is always set to the earliest due timer. A due timer is
+ * taken off its table before its handler runs (the handler sets it again if it needs to,
+ * and a write may set it anew meanwhile); a handler that throws puts it back, due after a
+ * backoff that grows with its failures in a row (issue 9: one throw used to end a
+ * rollout's clock for good).
  */
 import { own } from "../../core/own-property.ts";
 
@@ -42,19 +44,19 @@ export class Timers {
     await this.arm();
   }
 
-  /** When `name` is due, or null when it is not set. */
-  dueAt(name: string): number | null {
-    return this.sql.exec<{ due: number }>(`SELECT due FROM timers WHERE name = ?`, name).toArray()[0]?.due ?? null;
-  }
-
   /** Failures in a row of the timer's handler (0 once it succeeds). */
   failures(name: string): number {
     return this.sql.exec<{ failures: number }>(`SELECT failures FROM timer_failures WHERE name = ?`, name).toArray()[0]?.failures ?? 0;
   }
 
-  /** Timers due at `now`, earliest first, with the due time each was taken at. */
-  private dueTimers(now: number): { name: string; due: number }[] {
-    return this.sql.exec<{ name: string; due: number }>(`SELECT name, due FROM timers WHERE due <= ? ORDER BY due, name`, now).toArray();
+  /** Timers due at `now`, earliest first; they are removed (a handler reschedules if needed). */
+  takeDue(now: number): string[] {
+    const names = this.sql
+      .exec<{ name: string }>(`SELECT name FROM timers WHERE due <= ? ORDER BY due, name`, now)
+      .toArray()
+      .map((r) => r.name);
+    for (const name of names) this.sql.exec(`DELETE FROM timers WHERE name = ?`, name);
+    return names;
   }
 
   /** Points the alarm at the earliest timer, or clears it when none is left. */
@@ -67,32 +69,29 @@ export class Timers {
   /**
    * Runs every due timer with its handler, then re-arms. The alarm fired for the earliest
    * timer, so that one counts as due even if the alarm came early (or was run by hand).
-   * A timer is removed once its handler returns, unless the handler set it again; one
-   * whose handler throws stays, due again after a backoff that grows with its failures in
-   * a row (the handler's own later due time wins when it set one). An eviction mid-handler
-   * leaves the timer in place for the alarm's retry.
+   * A handler that throws gets its timer back, due after the backoff (or at the later time
+   * the handler had set itself); one that returns starts its count of failures afresh.
    */
   async run(handlers: Readonly<Record<string, TimerHandler>>, now = this.clock()): Promise<void> {
     const earliest = this.sql.exec<{ due: number | null }>(`SELECT MIN(due) AS due FROM timers`).one().due;
-    for (const timer of this.dueTimers(Math.max(now, earliest ?? now))) {
-      const handler = own(handlers, timer.name.split(":")[0]);
+    for (const name of this.takeDue(Math.max(now, earliest ?? now))) {
+      const handler = own(handlers, name.split(":")[0]);
       // One failing handler must not starve the others.
       try {
-        if (handler) await handler(timer.name);
-        this.sql.exec(`DELETE FROM timers WHERE name = ? AND due = ?`, timer.name, timer.due);
-        this.sql.exec(`DELETE FROM timer_failures WHERE name = ?`, timer.name);
+        if (handler) await handler(name);
+        this.sql.exec(`DELETE FROM timer_failures WHERE name = ?`, name);
       } catch (error) {
-        const failures = this.failures(timer.name) + 1;
+        const failures = this.failures(name) + 1;
         const retryAt = this.clock() + timerRetryDelayMs(failures);
-        console.error(`timer ${timer.name} failed (${failures} in a row), retrying at ${new Date(retryAt).toISOString()}:`, error);
+        console.error(`timer ${name} failed (${failures} in a row), retrying at ${new Date(retryAt).toISOString()}:`, error);
         this.sql.exec(
           `INSERT INTO timer_failures (name, failures) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET failures = excluded.failures`,
-          timer.name,
+          name,
           failures,
         );
         this.sql.exec(
           `INSERT INTO timers (name, due) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due = MAX(timers.due, excluded.due)`,
-          timer.name,
+          name,
           retryAt,
         );
       }
