@@ -13,6 +13,12 @@ export const LATENCY_BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_
 export const LATENCY_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
 /** Stats are kept per time bucket of this width (the finest window). */
 export const STATS_BUCKET_MS = 10_000;
+/**
+ * Services an isolate flushes at most at once: each is one Durable Object call, a
+ * subrequest of the request whose waitUntil runs the flush (Cloudflare allows 50 per
+ * request on the free plan, 1,000 paid). More waiting go out with the next request, at once.
+ */
+export const MAX_SERVICES_PER_FLUSH = 32;
 
 /** Counters of one revision over some span of time. */
 export interface RevisionCounters {

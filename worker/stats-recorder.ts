@@ -12,6 +12,7 @@ import {
   bucketStart,
   countRequest,
   emptyCounters,
+  MAX_SERVICES_PER_FLUSH,
   mergeCounters,
   SELECTIONS,
   type RevisionCounters,
@@ -39,6 +40,7 @@ export interface StatsRecorderOptions {
 export const DEFAULT_FLUSH_MS = 5_000;
 const DEFAULT_MAX_ENTRIES = 10_000;
 
+
 /** counters by version, one map per selection (index 0 weighted, 1 pinned) */
 type BySelection = [Map<string, RevisionCounters>, Map<string, RevisionCounters>];
 /** service → time bucket start → selection → version → counters */
@@ -50,6 +52,8 @@ export class StatsRecorder {
   private pending: Pending = new Map();
   private entries = 0;
   private lastFlush = Number.NEGATIVE_INFINITY;
+  /** the last flush left services waiting: the next one is due at once */
+  private backlog = false;
   /** when the armed delayed flush is due; null when none is armed */
   private armedFor: number | null = null;
   /** counts dropped because `maxEntries` was reached (exposed for tests and logs) */
@@ -104,7 +108,7 @@ export class StatsRecorder {
   maybeFlush(ctx: WaitUntil, sink: StatsSink, flushMs: number): void {
     if (!this.hasPending()) return;
     const now = this.now();
-    const due = this.lastFlush + flushMs;
+    const due = this.backlog ? now : this.lastFlush + flushMs;
     // An armed flush whose request context died never runs; a stale one is forgotten.
     if (this.armedFor !== null && now < this.armedFor + flushMs) return;
     if (now >= due) {
@@ -121,10 +125,14 @@ export class StatsRecorder {
     );
   }
 
-  /** Sends every pending count, one batch per service. A failed batch goes back into pending. */
-  async flush(sink: StatsSink): Promise<void> {
+  /**
+   * Sends the pending counts of up to `maxServices` services, one batch each (the others
+   * wait for the next flush, due at once). A failed batch goes back into pending.
+   */
+  async flush(sink: StatsSink, maxServices = MAX_SERVICES_PER_FLUSH): Promise<void> {
     this.lastFlush = this.now();
-    const batches = this.take();
+    const batches = this.take(maxServices);
+    this.backlog = this.pending.size > 0 && batches.length === maxServices;
     await Promise.all(
       batches.map(async (batch) => {
         try {
@@ -137,10 +145,14 @@ export class StatsRecorder {
     );
   }
 
-  /** Removes and returns the pending counts as batches. */
-  take(): StatsBatch[] {
+  /**
+   * Removes and returns the pending counts as batches, of the `maxServices` services that
+   * have waited longest (a service counted again goes to the back).
+   */
+  take(maxServices = Number.POSITIVE_INFINITY): StatsBatch[] {
     const out: StatsBatch[] = [];
     for (const [service, buckets] of this.pending) {
+      if (out.length >= maxServices) break;
       const batch: StatsBatch = { service, buckets: [] };
       for (const [start, bySelection] of buckets) {
         const series = SELECTIONS.flatMap((selection) =>
@@ -150,8 +162,10 @@ export class StatsRecorder {
       }
       out.push(batch);
     }
-    this.pending = new Map();
-    this.entries = 0;
+    for (const batch of out) {
+      for (const bucket of batch.buckets) this.entries -= bucket.series.length;
+      this.pending.delete(batch.service);
+    }
     return out;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeBatches, STATS_BUCKET_MS, type StatsBatch } from "../../core/edge-stats.ts";
+import { MAX_SERVICES_PER_FLUSH, mergeBatches, STATS_BUCKET_MS, type StatsBatch } from "../../core/edge-stats.ts";
 import { StatsRecorder } from "../../worker/stats-recorder.ts";
 
 /** A clock the test moves, a ctx whose waitUntil promises the test can await, a sink that keeps batches. */
@@ -68,6 +68,26 @@ describe("StatsRecorder", () => {
     expect(total(h.batches, "t/s", "v3", "weighted")).toBe(3);
     expect(total(h.batches, "t/s", "constructor", "weighted")).toBe(1);
     expect(total(h.batches, "t/s", "constructor", "pinned")).toBe(0);
+  });
+
+  it("sends at most MAX_SERVICES_PER_FLUSH services per flush, the longest waiting first; the rest go with the next request at once", async () => {
+    const h = harness();
+    for (let i = 0; i < 100; i++) h.recorder.record(`t/s${i}`, "v0", "weighted", 200, 1);
+    h.recorder.maybeFlush(h.ctx, h.sink, 5_000);
+    await h.settle();
+    expect(h.batches.map((b) => b.service)).toEqual(Array.from({ length: MAX_SERVICES_PER_FLUSH }, (_, i) => `t/s${i}`));
+    // a service already sent and counted again waits behind those not yet sent
+    h.recorder.record("t/s0", "v0", "weighted", 200, 1);
+    // each following request flushes the next share at once, not after the interval
+    for (let n = 0; n < 4 && h.recorder.hasPending(); n++) {
+      h.clock.t += 1;
+      h.recorder.maybeFlush(h.ctx, h.sink, 5_000);
+      await h.settle();
+    }
+    expect(h.recorder.hasPending()).toBe(false);
+    expect(h.batches.at(-1)!.service).toBe("t/s0");
+    for (let i = 0; i < 100; i++) expect(total(h.batches, `t/s${i}`, "v0"), `t/s${i}`).toBe(i === 0 ? 2 : 1);
+    expect(Math.max(...h.batches.map((b) => b.buckets.length))).toBe(1);
   });
 
   it("keeps one batch per service and splits counts by time bucket", () => {
