@@ -14,19 +14,19 @@ async function applyStack(stack: string, body: string, type = "application/yaml"
 }
 
 describe("origins (issue 9)", () => {
-  const cases: [string, string][] = [
-    [`http://127.0.0.1:${port("hello")}/\tx`, "contains the control character U+0009 at character"],
-    [`http://127.0.0.1:${port("hello")}/\nx`, "contains the control character U+000A at character"],
-    [`http://127.0.0.1:${port("hello")}/\u001b[31mred`, "contains the control character U+001B at character 24"],
-    [`http://127.0.0.1:${port("hello")}/a b`, "contains whitespace (U+0020) at character 25"],
-    ["http:\\\\127.0.0.1", "contains a backslash at character 6"],
-    ["http://@127.0.0.1", "contains '@' at character 8: an origin carries no userinfo"],
-    ["http://127.0.0.1:0", "names port 0"],
-    [`http://127.0.0.1/${"a".repeat(100_000)}`, "is longer than 2048 characters"],
-    ["http:/127.0.0.1:9001", "must be written as http://host[:port][/path]"],
+  const cases: [string, string, string][] = [
+    ["a tab", `http://127.0.0.1:${port("hello")}/\tx`, "contains the control character U+0009 at character"],
+    ["a newline", `http://127.0.0.1:${port("hello")}/\nx`, "contains the control character U+000A at character"],
+    ["an ESC sequence", `http://127.0.0.1:${port("hello")}/\u001b[31mred`, "contains the control character U+001B at character 24"],
+    ["a space", `http://127.0.0.1:${port("hello")}/a b`, "contains whitespace (U+0020) at character 25"],
+    ["backslashes", "http:\\\\127.0.0.1", "contains a backslash at character 6"],
+    ["an empty userinfo", "http://@127.0.0.1", "contains '@' at character 8: an origin carries no userinfo"],
+    ["port 0", "http://127.0.0.1:0", "names port 0"],
+    ["100 KB", `http://127.0.0.1/${"a".repeat(100_000)}`, "is longer than 2048 characters"],
+    ["one slash", "http:/127.0.0.1:9001", "must be written as http://host[:port][/path]"],
   ];
 
-  it.each(cases)("POST /v1/services refuses %j with 422 naming the character and where", async (bad, reason) => {
+  it.each(cases)("POST /v1/services refuses an origin with %s: 422 naming the character and where", async (_what, bad, reason) => {
     const stack = uniqueStack("orig");
     const message = await expectError(await api("POST", "/v1/services", { body: { name: `${stack}/svc`, origins: [bad] } }), 422, "invalid");
     expect(message).toContain(reason);
