@@ -4,6 +4,7 @@
  * header, or sticky key → slot table) → the revision's origins. Adds `Weir-Revision`
  * (unless the service turned it off) and `Weir-Config-Version` to what it sends back.
  */
+import type { Selection } from "../core/edge-stats.ts";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
 import { MAX_HOST_LENGTH } from "../core/hostnames.ts";
 import type { CompiledRoute } from "../core/route-record.ts";
@@ -57,6 +58,9 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   let setCookie: string | undefined;
   const pinned = request.headers.get(REVISION_HEADER);
   if (pinned !== null) index = record.revisions.findIndex((r) => r.version === pinned);
+  // Edge stats keep what the weights chose apart from what a request named (pin header,
+  // version host, version-pinned domain): only the former judges a canary (issue 9).
+  const selection: Selection = index !== -1 || record.pin !== undefined ? "pinned" : "weighted";
   if (index === -1) {
     // One revision serves everything (pinned host, or the others at weight 0): no key, no cookie.
     if (route.sole !== -1) index = route.sole;
@@ -86,12 +90,12 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
       responseHeaders,
     });
     // Edge statistics (issue 6): counted in memory, flushed off the request path.
-    recordServed(env, ctx, record.service, revision.version, response.status, Date.now() - started);
+    recordServed(env, ctx, record.service, revision.version, selection, response.status, Date.now() - started);
     return response;
   } catch (error) {
     if (isWeirError(error)) {
       const originFailed = error.code === "origin_unreachable" || error.code === "origin_timeout";
-      recordServed(env, ctx, record.service, revision.version, originFailed ? "origin_error" : error.status, Date.now() - started);
+      recordServed(env, ctx, record.service, revision.version, selection, originFailed ? "origin_error" : error.status, Date.now() - started);
       return errorResponse(error, Object.fromEntries(responseHeaders));
     }
     throw error;
