@@ -6,6 +6,7 @@
 import { endpointUrl, serviceHost, versionHost } from "../core/hostnames.ts";
 import type { DownOrigin, HealthConfig } from "../core/health.ts";
 import type { ServiceView } from "../core/views.ts";
+import { own } from "../core/own-property.ts";
 import { bpToPercent } from "../core/weights.ts";
 import type { HistoryEntry, HistoryState, StoredService } from "./store/outcome.ts";
 
@@ -32,7 +33,7 @@ function healthFields(version: string, origins: readonly string[], health: Healt
 export function serviceView(stored: StoredService, style: EndpointStyle): ServiceView {
   const { service, slots } = stored;
   const url = (host: string) => endpointUrl(host, style.scheme, style.port);
-  const percent = (version: string) => bpToPercent(slots[version] ?? 0);
+  const percent = (version: string) => bpToPercent(own(slots, version) ?? 0);
   const down = stored.down ?? [];
   const primary = healthFields(service.version, service.origins, service.health, down);
   return {
@@ -56,7 +57,7 @@ export function serviceView(stored: StoredService, style: EndpointStyle): Servic
         version: r.version,
         origins: r.origins,
         weight: percent(r.version),
-        state: health.allDown ? "unhealthy" : (slots[r.version] ?? 0) > 0 ? "active" : "staged",
+        state: health.allDown ? "unhealthy" : (own(slots, r.version) ?? 0) > 0 ? "active" : "staged",
         createdAt: r.createdAt,
         endpoint: url(versionHost(service.stack, service.name, r.version, style.baseDomain)),
         ...health.fields,
@@ -86,12 +87,12 @@ function stateView(state: HistoryState | null): HistoryStateView | null {
     origins: service.origins,
     affinity: service.affinity,
     revisionHeader: service.revisionHeader,
-    weight: bpToPercent(slots[service.version] ?? 0),
+    weight: bpToPercent(own(slots, service.version) ?? 0),
     ...(service.health === undefined ? {} : { health: service.health }),
     revisions: service.revisions.map((r) => ({
       version: r.version,
       origins: r.origins,
-      weight: bpToPercent(slots[r.version] ?? 0),
+      weight: bpToPercent(own(slots, r.version) ?? 0),
       ...(r.health === undefined ? {} : { health: r.health }),
     })),
     domains: state.domains,

@@ -5,6 +5,7 @@
  * worker/origin-health.ts). Adds `Weir-Revision` (unless the service turned it off) and
  * `Weir-Config-Version` to what it sends back.
  */
+import type { Selection } from "../core/edge-stats.ts";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
 import { MAX_HOST_LENGTH } from "../core/hostnames.ts";
 import type { CompiledRoute } from "../core/route-record.ts";
@@ -59,7 +60,9 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   let setCookie: string | undefined;
   const pinned = request.headers.get(REVISION_HEADER);
   if (pinned !== null) index = record.revisions.findIndex((r) => r.version === pinned);
-  const chosen = index !== -1 || record.pin !== undefined;
+  // Edge stats keep what the weights chose apart from what a request named (pin header,
+  // version host, version-pinned domain): only the former judges a canary (issue 9).
+  const selection: Selection = index !== -1 || record.pin !== undefined ? "pinned" : "weighted";
   if (index === -1) {
     // One revision serves everything (pinned host, or the others at weight 0): no key, no cookie.
     if (route.sole !== -1) index = route.sole;
@@ -77,7 +80,7 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
     // unless the request chose the version itself; with the primary down too, try anyway.
     const usable = route.usable[index];
     if (usable !== null) origins = usable;
-    else if (!chosen && index !== 0 && route.usable[0] !== null) {
+    else if (selection === "weighted" && index !== 0 && route.usable[0] !== null) {
       index = 0;
       origins = route.usable[0];
     }
@@ -102,12 +105,12 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
       onAttempt: noteOriginResult,
     });
     // Edge statistics (issue 6): counted in memory, flushed off the request path.
-    recordServed(env, ctx, record.service, revision.version, response.status, Date.now() - started);
+    recordServed(env, ctx, record.service, revision.version, selection, response.status, Date.now() - started);
     return response;
   } catch (error) {
     if (isWeirError(error)) {
       const originFailed = error.code === "origin_unreachable" || error.code === "origin_timeout";
-      recordServed(env, ctx, record.service, revision.version, originFailed ? "origin_error" : error.status, Date.now() - started);
+      recordServed(env, ctx, record.service, revision.version, selection, originFailed ? "origin_error" : error.status, Date.now() - started);
       return errorResponse(error, Object.fromEntries(responseHeaders));
     }
     throw error;
