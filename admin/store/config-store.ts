@@ -31,7 +31,7 @@ import type { RolloutView } from "../../core/rollout.ts";
 import type { Env } from "../../worker/env.ts";
 import { applyPlan } from "./apply.ts";
 import { Domains } from "./domains.ts";
-import { HEALTH_TIMER, OriginHealth } from "./health.ts";
+import { DELIVERY_TIMEOUT_MS, HEALTH_TIMER, OriginHealth } from "./health.ts";
 import type { HealthReport, ReportAnswer } from "./health-checker.ts";
 import { History, historyKeep } from "./history.ts";
 import { migrateHistoryV1 } from "./history-migration.ts";
@@ -60,6 +60,8 @@ export class ConfigStore extends DurableObject<Env> {
   historyKeep: number;
   /** The HealthChecker namespace specs are delivered to; tests swap it to inject failures. */
   checkers: DurableObjectNamespace;
+  /** How long a checker may take to accept its spec (DELIVERY_TIMEOUT_MS); tests shorten it. */
+  healthDeliveryTimeoutMs = DELIVERY_TIMEOUT_MS;
   /** The store's clock (rollout holds judge time by it); tests move it forward. */
   clock: () => number = () => Date.now();
   protected readonly sql: SqlStorage;
@@ -101,6 +103,7 @@ export class ConfigStore extends DurableObject<Env> {
       services: this.services,
       publisher: this.publisher,
       checkers: () => this.checkers,
+      deliveryTimeoutMs: () => this.healthDeliveryTimeoutMs,
     });
     this.rollouts = new Rollouts({
       sql: this.sql,
@@ -123,9 +126,9 @@ export class ConfigStore extends DurableObject<Env> {
         this.rollouts.onChange(change.id, change.operation, actor, change.after === null);
         this.health.onChange(change);
       },
-      onCommitted: async (changes) => {
-        await this.clearReusedStats(changes);
-        // Checkers learn their new spec now; the "health" timer covers an eviction before this.
+      onCommitted: (changes) => this.clearReusedStats(changes),
+      // Checkers learn their new spec once the records are out; the "health" timer covers an eviction before this.
+      onPublished: async () => {
         if (this.health.pendingDeliveries() > 0) await this.health.deliver();
       },
     });

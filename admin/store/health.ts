@@ -5,10 +5,11 @@
  *
  * - **Specs out.** A write that changes which origins are checked, or how, records the
  *   service's new spec in `health_sync` in its own transaction, with the "health" timer;
- *   after the commit the spec is delivered (one delivery at a time, in order) and the row
- *   deleted. If the store is evicted first, or the checker cannot be reached, the timer
- *   delivers it from the alarm with backoff, so a checker is never left running for a
- *   removed service nor missing for a new one.
+ *   once the write's records are published the spec is delivered (one delivery at a time,
+ *   in order, each bounded by DELIVERY_TIMEOUT_MS) and the row deleted. If the store is
+ *   evicted first, or the checker cannot be reached, the timer delivers it from the alarm
+ *   with backoff, so a checker is never left running for a removed service nor missing
+ *   for a new one.
  * - **Down origins in.** A checker reports which origins it finds down when that changes.
  *   The list is kept in `origin_health` and the service's route records are queued again
  *   through the outbox with the same config version and a `down` mark per origin: no
@@ -35,6 +36,8 @@ import type { Change } from "./write-path.ts";
 export const HEALTH_TIMER = "health";
 /** How long after a commit the alarm delivers if the write's own delivery has not. */
 const DELIVERY_GRACE_MS = 2_000;
+/** A checker that has not taken its spec by then counts as unreachable (and is retried), so one cannot stall every other. */
+export const DELIVERY_TIMEOUT_MS = 5_000;
 
 interface SyncRow extends Record<string, SqlStorageValue> {
   service: string;
@@ -50,6 +53,21 @@ export interface HealthParts {
   publisher: Publisher;
   /** read at each delivery, so a test can swap the namespace to inject failures */
   checkers: () => DurableObjectNamespace;
+  /** how long one delivery may take (DELIVERY_TIMEOUT_MS; tests shorten it) */
+  deliveryTimeoutMs: () => number;
+}
+
+/** `promise`, or a rejection after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: number | null = null;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export class OriginHealth {
@@ -133,7 +151,8 @@ export class OriginHealth {
       for (const row of rows) {
         try {
           const spec = row.spec === null ? null : (JSON.parse(row.spec) as HealthSpec);
-          await healthCheckerOf(this.parts.checkers(), row.service).configure(spec, row.generation);
+          const stub = healthCheckerOf(this.parts.checkers(), row.service);
+          await within(Promise.resolve(stub.configure(spec, row.generation)), this.parts.deliveryTimeoutMs(), `the checker of ${row.service}`);
         } catch (error) {
           this.attempts += 1;
           console.warn(`health checks of ${row.service} not delivered (attempt ${this.attempts}), retrying from the alarm:`, String(error));

@@ -76,6 +76,8 @@ export interface WritePathParts {
   keep: () => number;
   onChange: ChangeHook;
   onCommitted: CommittedHook;
+  /** Called once the write's route records are published (effects that must not delay them: health-check specs). */
+  onPublished?: CommittedHook;
 }
 
 export class WritePath {
@@ -115,6 +117,7 @@ export class WritePath {
     if (committed.length > 0) {
       await this.parts.onCommitted(committed);
       await this.parts.publisher.flush();
+      await this.parts.onPublished?.(committed);
     }
     return written;
   }

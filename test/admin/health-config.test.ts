@@ -1,9 +1,9 @@
 // Health settings through the admin API (DESIGN §13): validation at the boundary, defaults,
 // the stack file round trip, history, promote and rollback; the ConfigStore delivering
-// each new spec to the service's HealthChecker reliably (a lost delivery is retried from
-// its alarm, even after the store is dropped between commit and delivery), and the checks
-// it applies to checkers' reports.
-import { abortAllDurableObjects, runDurableObjectAlarm } from "cloudflare:test";
+// each new spec to the service's HealthChecker reliably (the spec and its timer commit
+// with the write; a delivery that fails or never completes is retried from the alarm),
+// and the checks it applies to checkers' reports.
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { HEALTH_DEFAULTS } from "../../core/health.ts";
 import type { ServiceView } from "../../core/views.ts";
@@ -127,6 +127,7 @@ describe("delivery of specs to checkers", () => {
   afterEach(async () => {
     await inStore((store) => {
       store.checkers = env.HEALTH_CHECKER;
+      store.healthDeliveryTimeoutMs = 5_000;
     });
   });
 
@@ -155,29 +156,33 @@ describe("delivery of specs to checkers", () => {
     expect(status).toMatchObject({ service: id, generation: created.configVersion });
   });
 
-  it("the spec is queued in the write's own transaction, so a store dropped before delivering still delivers", async () => {
+  it("the spec is queued with its timer in the write's own transaction: a delivery that never completes is left to the alarm", async () => {
     const stack = uniqueStack("hcfg");
     const id = `${stack}/svc`;
-    const committed = await inStore(async (store, state) => {
+    await inStore((store) => {
       store.checkers = hangingCheckers;
-      // The commit runs synchronously inside the call; the delivery then waits forever.
-      void store.createService({ actor: "root" }, { name: id, origins: [origin("hello")], version: "v0", affinity: "cookie", revisionHeader: true, health: MANUAL });
-      return {
-        configVersion: store.configVersion(),
-        pending: store.pendingHealthDeliveries(),
-        timer: state.storage.sql.exec(`SELECT name FROM timers WHERE name = 'health'`).toArray().length,
-      };
+      store.healthDeliveryTimeoutMs = 300;
     });
-    expect(committed).toMatchObject({ pending: 1, timer: 1 });
-    // Dropped between commit and delivery: its alarm alone configures the checker.
-    await abortAllDurableObjects();
-    let status = await checkerStatus(id);
-    for (let i = 0; i < 150 && status.generation !== committed.configVersion; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      status = await checkerStatus(id);
-    }
-    expect(status).toMatchObject({ service: id, generation: committed.configVersion });
+    // The checker never answers: the write still answers, its spec committed with the timer.
+    const created = await run(stack, "svc", origin("hello"), { health: MANUAL });
+    const stuck = await inStore(async (store, state) => ({
+      pending: store.pendingHealthDeliveries(),
+      timer: state.storage.sql.exec<{ due: number }>(`SELECT due FROM timers WHERE name = 'health'`).toArray()[0]?.due ?? null,
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(stuck.pending).toBe(1);
+    expect(stuck.timer).not.toBeNull();
+    expect(stuck.alarm).not.toBeNull();
+    expect(stuck.alarm as number).toBeLessThanOrEqual(stuck.timer as number);
+    expect((await checkerStatus(id)).service).toBeNull();
+
+    await inStore((store) => {
+      store.checkers = env.HEALTH_CHECKER;
+      store.healthDeliveryTimeoutMs = 5_000;
+    });
+    expect(await runDurableObjectAlarm(storeStub())).toBe(true);
     expect(await inStore((store) => store.pendingHealthDeliveries())).toBe(0);
+    expect(await checkerStatus(id)).toMatchObject({ service: id, generation: created.configVersion });
   });
 });
 
