@@ -30,6 +30,8 @@ import { configStore } from "./client.ts";
 
 /** Sent with every check, so an origin's logs say who asked. */
 export const HEALTH_USER_AGENT = "weir-health/1";
+/** How long the ConfigStore may take to take a report. */
+const REPORT_TIMEOUT_MS = 10_000;
 /** Checks in flight at once per checker (a Worker has six connections at a time). */
 const PROBE_CONCURRENCY = 6;
 
@@ -300,7 +302,17 @@ export class HealthChecker extends DurableObject<Env> {
     this.sql.exec(`INSERT INTO report (k, seq, down, pending) VALUES (1, ?, ?, 1) ON CONFLICT (k) DO UPDATE SET seq = excluded.seq, pending = 1`, seq, report.down);
     let answer: ReportAnswer;
     try {
-      answer = await configStore(this.env).reportHealth({ service: held.spec.service, generation: held.generation, seq, down });
+      // A store that does not answer in time is retried next round; the round must end.
+      let timer: number | null = null;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${REPORT_TIMEOUT_MS} ms`)), REPORT_TIMEOUT_MS);
+      });
+      try {
+        const report = configStore(this.env).reportHealth({ service: held.spec.service, generation: held.generation, seq, down });
+        answer = await Promise.race([report, late]);
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (error) {
       console.warn(`health report of ${held.spec.service} failed, retrying next round:`, String(error));
       return;
