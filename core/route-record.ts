@@ -9,6 +9,9 @@ import { serviceSalt } from "./hash.ts";
 import type { ServiceConfig } from "./model.ts";
 import { base64ToBytes, bytesToBase64 } from "./base64.ts";
 import { ownersByPosition, SLOT_COUNT, type SlotTable } from "./slot-table.ts";
+import { RuleShape } from "./rule-schema.ts";
+import { compileRules, type CompiledRule, type RecordRule } from "./rule-match.ts";
+import type { RuleTables } from "./rule-tables.ts";
 
 export const ROUTE_KEY_PREFIX = "route:";
 
@@ -17,9 +20,12 @@ export function routeKey(host: string): string {
   return ROUTE_KEY_PREFIX + normalizeHost(host);
 }
 
+/** A rule in a record: the rule as configured, and the owner bytes of its split. */
+const RouteRule = RuleShape.extend({ slots: z.string().optional() });
+
 export const RouteRecord = z.object({
-  /** record schema version */
-  v: z.literal(1),
+  /** record schema version: 2 when the record carries rules, so a Worker that predates rules refuses it */
+  v: z.union([z.literal(1), z.literal(2)]),
   /** `stack/name` */
   service: z.string(),
   configVersion: z.number().int().nonnegative(),
@@ -33,6 +39,8 @@ export const RouteRecord = z.object({
   pin: z.number().int().nonnegative().optional(),
   /** base64 of SLOT_COUNT bytes, each a position in `revisions`; absent when pinned */
   slots: z.string().optional(),
+  /** traffic rules in order (DESIGN §10); only on weighted records, absent when none */
+  rules: z.array(RouteRule).optional(),
 });
 export type RouteRecord = z.infer<typeof RouteRecord>;
 
@@ -57,6 +65,7 @@ export function buildRouteRecords(
   configVersion: number,
   baseDomain: string,
   domains: readonly DomainBinding[] = [],
+  ruleTables?: RuleTables,
 ): Map<string, RouteRecord> {
   const id = `${service.stack}/${service.name}`;
   const revisions = [
@@ -71,11 +80,22 @@ export function buildRouteRecords(
     revisionHeader: service.revisionHeader,
     salt: serviceSalt(id),
   };
+  const order = revisionOrder(service);
   const weighted: RouteRecord = {
     ...common,
     revisions,
-    slots: bytesToBase64(ownersByPosition(table, revisionOrder(service))),
+    slots: bytesToBase64(ownersByPosition(table, order)),
   };
+  // Rules apply on the service host and its domains; per-version hosts skip them (§10).
+  if (service.rules !== undefined && service.rules.length > 0) {
+    weighted.v = 2;
+    weighted.rules = service.rules.map((rule): RecordRule => {
+      if (rule.weights === undefined) return rule;
+      const ruleTable = ruleTables?.get(rule.name);
+      if (ruleTable === undefined) throw new RangeError(`rule '${rule.name}' splits traffic but has no slot table`);
+      return { ...rule, slots: bytesToBase64(ownersByPosition(ruleTable, order)) };
+    });
+  }
   const pinned = (version: string): RouteRecord => ({
     ...common,
     revisions: revisions.filter((r) => r.version === version),
@@ -97,12 +117,14 @@ export interface CompiledRoute {
   record: RouteRecord;
   /** slot → position in record.revisions; null when pinned */
   slots: Uint8Array | null;
+  /** the traffic rules in order; null when the record has none (the hot path then skips them) */
+  rules: CompiledRule[] | null;
 }
 
 export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   if (record.pin !== undefined) {
     if (record.pin >= record.revisions.length) throw new RangeError("route record pin is out of range");
-    return { record, slots: null };
+    return { record, slots: null, rules: null };
   }
   if (record.slots === undefined) throw new RangeError("route record has neither pin nor slots");
   const slots = base64ToBytes(record.slots);
@@ -110,5 +132,9 @@ export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   for (let i = 0; i < SLOT_COUNT; i++) {
     if (slots[i] >= record.revisions.length) throw new RangeError("route record slot points past its revisions");
   }
-  return { record, slots };
+  const rules =
+    record.rules === undefined || record.rules.length === 0
+      ? null
+      : compileRules(record.rules, record.revisions.map((r) => r.version), record.service);
+  return { record, slots, rules };
 }
