@@ -11,4 +11,7 @@ export interface OriginPorts {
   lab: number;
   dead: number;
   failing: number;
+  recorder: number;
+  unavailable: number;
+  flaky: number;
 }

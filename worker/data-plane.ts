@@ -1,11 +1,15 @@
 /**
  * @module worker/data-plane
- * Every non-admin request: hostname → route (KV via the isolate cache) → revision (pin
- * header, or sticky key → slot table) → the revision's origins. Adds `Weir-Revision`
- * (unless the service turned it off) and `Weir-Config-Version` to what it sends back.
+ * Every non-admin request: hostname → route (KV via the isolate cache) → revision → the
+ * revision's origins. The order of decision (DESIGN §10): a per-version host serves its
+ * version; the `Weir-Revision` pin header picks the version (a rule that redirects or
+ * responds still wins); then the first matching traffic rule; then the service's weights
+ * (sticky key → slot table). Adds `Weir-Revision` and `Weir-Rule` (unless the service
+ * turned them off) and `Weir-Config-Version` to what it sends back.
  */
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
 import type { CompiledRoute } from "../core/route-record.ts";
+import { firstMatch, rewrittenPathAndQuery, splitRevision, type CompiledRule } from "../core/rule-match.ts";
 import { selectRevision } from "../core/selection.ts";
 import { stickyKey } from "./affinity.ts";
 import type { Env } from "./env.ts";
@@ -13,6 +17,7 @@ import { proxy, timeoutMs, viaListsWeir } from "./proxy.ts";
 import { splitRequestUrl, type RequestUrl } from "./request-url.ts";
 import { cacheMs, lookupRoute } from "./route-cache.ts";
 import { recordServed, type WaitUntil } from "./stats-recorder.ts";
+import { applyHeaderEdits, faultAbort, faultDelay, mirrors, ruleAnswer, ruleRequestOf, RULE_HEADER } from "./rule-step.ts";
 
 export const REVISION_HEADER = "weir-revision";
 export const CONFIG_VERSION_HEADER = "weir-config-version";
@@ -49,16 +54,26 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   let setCookie: string | undefined;
   const pinned = request.headers.get(REVISION_HEADER);
   if (pinned !== null) index = record.revisions.findIndex((r) => r.version === pinned);
+  // Rules ride only on weighted records: per-version hosts never get here with any.
+  const rule: CompiledRule | null = route.rules === null ? null : firstMatch(route.rules, ruleRequestOf(request, url));
+  if (rule !== null) {
+    const answered = await ruleAnswer(rule, request, url, weirHeaders(record, null, rule, undefined));
+    if (answered !== null) return answered;
+  }
   if (index === -1) {
-    if (route.slots === null) index = record.pin ?? 0;
+    const action = rule?.action;
+    if (action?.kind === "version") index = action.index;
+    else if (action?.kind === "split" && action.single !== -1) index = action.single;
+    else if (route.slots === null) index = record.pin ?? 0;
     else {
       const got = stickyKey(request, record.affinity, env.STICKY_SECRET, url.https);
       const sticky = got instanceof Promise ? await got : got;
-      index = selectRevision(route, sticky.key);
+      index = action?.kind === "split" ? splitRevision(action, sticky.key) : selectRevision(route, sticky.key);
       setCookie = sticky.setCookie;
     }
   }
   const revision = record.revisions[index];
+  if (rule !== null) return serveByRule(request, env, url, ctx, route, rule, index, setCookie);
 
   const responseHeaders: [string, string][] = [[CONFIG_VERSION_HEADER, String(record.configVersion)]];
   if (record.revisionHeader) responseHeaders.push([REVISION_HEADER, revision.version]);
@@ -78,6 +93,81 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
     });
     // Edge statistics (issue 6): counted in memory, flushed off the request path.
     recordServed(env, ctx, record.service, revision.version, response.status, Date.now() - started);
+    return response;
+  } catch (error) {
+    if (isWeirError(error)) {
+      const originFailed = error.code === "origin_unreachable" || error.code === "origin_timeout";
+      recordServed(env, ctx, record.service, revision.version, originFailed ? "origin_error" : error.status, Date.now() - started);
+      return errorResponse(error, Object.fromEntries(responseHeaders));
+    }
+    throw error;
+  }
+}
+
+/** Weir's own response headers for a revision (null: the rule answers itself). */
+function weirHeaders(record: CompiledRoute["record"], version: string | null, rule: CompiledRule | null, setCookie: string | undefined): Headers {
+  const headers = new Headers();
+  headers.set(CONFIG_VERSION_HEADER, String(record.configVersion));
+  if (record.revisionHeader) {
+    if (version !== null) headers.set(REVISION_HEADER, version);
+    if (rule !== null) headers.set(RULE_HEADER, rule.name);
+  }
+  if (setCookie !== undefined) headers.append("set-cookie", setCookie);
+  return headers;
+}
+
+/**
+ * A request a rule routes to revision `index`: fault injection, the mirror, rewrites,
+ * header edits, the rule's timeout and retries, then the rule's response header edits.
+ */
+async function serveByRule(
+  request: Request,
+  env: Env,
+  url: RequestUrl,
+  ctx: WaitUntil | undefined,
+  route: CompiledRoute,
+  rule: CompiledRule,
+  index: number,
+  setCookie: string | undefined,
+): Promise<Response> {
+  const record = route.record;
+  const revision = record.revisions[index];
+  const headers = weirHeaders(record, revision.version, rule, setCookie);
+  await faultDelay(rule);
+  const aborted = await faultAbort(rule, request, headers);
+  if (aborted !== null) return aborted;
+
+  const pathAndQuery = rewrittenPathAndQuery(rule, url.pathAndQuery);
+  const host = rule.rewriteHost ?? url.rawHost;
+  const timeout = rule.timeoutMs ?? timeoutMs(env.ORIGIN_TIMEOUT_MS);
+  if (ctx !== undefined && rule.mirror !== null && mirrors(rule, request)) {
+    const copy = new Request(request.url, { method: request.method, headers: request.headers });
+    const mirrorOrigins = record.revisions[rule.mirror.index].origins;
+    // A copy, its response discarded: its failure or slowness never reaches the client.
+    ctx.waitUntil(
+      proxy(copy, { pathAndQuery, host, https: url.https, origins: mirrorOrigins, start: 0, timeoutMs: timeout, responseHeaders: [], requestEdits: rule.requestHeaders })
+        .then((res) => res.body?.cancel())
+        .catch(() => undefined),
+    );
+  }
+
+  const origins = revision.origins;
+  const started = Date.now();
+  const responseHeaders = [...headers];
+  try {
+    const response = await proxy(request, {
+      pathAndQuery,
+      host,
+      https: url.https,
+      origins,
+      start: origins.length === 1 ? 0 : nextOrigin++ % origins.length,
+      timeoutMs: timeout,
+      responseHeaders,
+      retries: rule.retries,
+      requestEdits: rule.requestHeaders,
+    });
+    recordServed(env, ctx, record.service, revision.version, response.status, Date.now() - started);
+    applyHeaderEdits(response.headers, rule.responseHeaders);
     return response;
   } catch (error) {
     if (isWeirError(error)) {
