@@ -46,6 +46,7 @@ export function serviceView(stored: StoredService, style: EndpointStyle): Servic
       endpoint: url(versionHost(service.stack, service.name, r.version, style.baseDomain)),
     })),
     domains: stored.domains,
+    rules: service.rules ?? [],
   };
 }
 
