@@ -13,21 +13,35 @@ import { putRecords, serviceRecords } from "./load/route-seed.ts";
 import { mintedCookie } from "./load/sticky-cookie.ts";
 import { startWeir } from "./load/weir-runtime.ts";
 import { median, type BenchOptions, type BenchSuite, type Cell } from "./suite.ts";
+import type { Rule } from "../core/rule-schema.ts";
 
 const PASS_HOST = "pass.bench.localhost";
 const WEIR_HOST = "svc.bench.weir.localhost";
+/** the same service with 10 rules that never match GET / (issue 10) */
+const RULES10_HOST = "rules10.bench.weir.localhost";
+/** the same service whose one rule matches the request's header and routes to v1 */
+const MATCH_HOST = "rulematch.bench.weir.localhost";
+const MATCH_HEADER = "x-beta";
 /** the 3-revision service: v0 50 %, v1 30 %, v2 20 % */
 const STAGED_BP = [3000, 2000];
 const CONNECTIONS = 10;
 
-type VariantId = "direct" | "pass" | "returning" | "fresh";
+type VariantId = "direct" | "pass" | "returning" | "fresh" | "rules10" | "ruleMatch";
 
 const VARIANTS: Record<VariantId, string> = {
   direct: "(a) origin directly",
   pass: "(b) pass-through Worker",
   returning: "(c) Weir, returning client (one cookie)",
   fresh: "(c) Weir, fresh clients (no cookie: one minted per request)",
+  rules10: "(c) Weir, 10 non-matching rules (5 prefix, 5 header), returning client",
+  ruleMatch: "(c) Weir, a matching header rule (to v1), returning client",
 };
+
+/** Ten rules GET / never matches: five path prefixes, five headers the client does not send. */
+const NON_MATCHING_RULES: Rule[] = [
+  ...["/api/", "/admin/", "/static/", "/v2/", "/checkout/"].map((prefix, i) => ({ name: `prefix-${i}`, match: { path: { prefix } }, version: "v1" })),
+  ...["x-beta", "x-canary", "x-tenant", "x-debug", "x-cohort"].map((name, i) => ({ name: `header-${i}`, match: { headers: [{ name, exact: "1" }] }, version: "v2" })),
+];
 
 /** What profiling found and what was tried (2026-11-26, this machine); the figures above are re-measured each run. */
 const FINDINGS = [
@@ -65,14 +79,19 @@ export const overhead: BenchSuite = {
     "signs a cookie per request: the worst case). Each run interleaves short slices of (b) and both (c) in rotating " +
     "order; a run's figure adds up its slices. CPU per request = workerd's utime+stime (/proc/<pid>/stat, all " +
     "threads, 10 ms ticks) over the slices ÷ requests served. Ratios are taken per run (paired slices), then the " +
-    "median. Goals: CPU per request c/b ≤ 1.10, throughput c/b ≥ 0.90, p99 c − b ≤ 1 ms.",
+    "median. Goals: CPU per request c/b ≤ 1.10, throughput c/b ≥ 0.90, p99 c − b ≤ 1 ms. Traffic rules (issue 10): the same " +
+    "service again with 10 rules that GET / never matches (5 path prefixes, 5 headers), and with one header rule that matches " +
+    "and routes to v1, both as a returning client, interleaved with the others; goal: 10 rules ≤ 1.03 × the CPU of 0 rules.",
   async run(options: BenchOptions) {
     const seconds = options.quick ? 0.5 : 2;
     const slicesPerRun = options.quick ? 1 : 3;
     const origin = await startOrigin();
     const weir = await startWeir({ helpers: [{ name: "pass-through", entry: "./pass-through-worker.ts", host: PASS_HOST, bindings: { ORIGIN: origin.url } }] });
     try {
-      await putRecords(await weir.routes(), serviceRecords("bench", "svc", origin.url, STAGED_BP));
+      const kv = await weir.routes();
+      await putRecords(kv, serviceRecords("bench", "svc", origin.url, STAGED_BP));
+      await putRecords(kv, serviceRecords("bench", "rules10", origin.url, STAGED_BP, 1, NON_MATCHING_RULES));
+      await putRecords(kv, serviceRecords("bench", "rulematch", origin.url, STAGED_BP, 1, [{ name: "beta", match: { headers: [{ name: MATCH_HEADER, exact: "1" }] }, version: "v1" }]));
       const cookie = await mintedCookie(weir.url, WEIR_HOST);
       const base = weir.url.href;
       const targets: Record<VariantId, LoadTarget> = {
@@ -80,8 +99,10 @@ export const overhead: BenchSuite = {
         pass: { url: base, hosts: [PASS_HOST] },
         returning: { url: base, hosts: [WEIR_HOST], headers: { cookie } },
         fresh: { url: base, hosts: [WEIR_HOST] },
+        rules10: { url: base, hosts: [RULES10_HOST], headers: { cookie } },
+        ruleMatch: { url: base, hosts: [MATCH_HOST], headers: { cookie, [MATCH_HEADER]: "1" } },
       };
-      const worker: VariantId[] = ["pass", "returning", "fresh"];
+      const worker: VariantId[] = ["pass", "returning", "fresh", "rules10", "ruleMatch"];
       const slice = (id: VariantId, s = seconds) =>
         loadSlice(targets[id], { seconds: s, connections: CONNECTIONS, cpuPid: id === "direct" ? undefined : weir.workerdPid });
 
@@ -136,6 +157,17 @@ export const overhead: BenchSuite = {
           p99Goal: met(p99 <= 1),
         };
       };
+      const ruleRatio = (id: VariantId, goal: number | null): Record<string, Cell> => {
+        const base = runs.get("returning")!;
+        const ratios = runs.get(id)!.map((f, i) => f.cpuUs! / base[i].cpuUs!);
+        const cpu = median(ratios);
+        return {
+          variant: VARIANTS[id],
+          cpu,
+          cpuSpread: `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+          goal: goal === null ? "–" : cpu <= goal ? `≤ ${goal}: met` : `≤ ${goal}: not met`,
+        };
+      };
       return {
         facts: {
           connections: CONNECTIONS,
@@ -171,8 +203,22 @@ export const overhead: BenchSuite = {
               { key: "p99", label: "p99 c − b ms", digits: 2 },
               { key: "p99Goal", label: "≤ 1 ms" },
             ],
-            rows: [ratioRow("returning"), ratioRow("fresh")],
+            rows: [ratioRow("returning"), ratioRow("fresh"), ratioRow("rules10"), ratioRow("ruleMatch")],
             notes: FINDINGS,
+          },
+          {
+            title: "Rule cost: the same service with rules ÷ without (returning client; per-run ratios, median)",
+            columns: [
+              { key: "variant", label: "rules" },
+              { key: "cpu", label: "CPU/request ÷ 0 rules", digits: 3 },
+              { key: "cpuSpread", label: "runs' range" },
+              { key: "goal", label: "goal" },
+            ],
+            rows: [ruleRatio("rules10", 1.03), ruleRatio("ruleMatch", null)],
+            notes: [
+              "0 rules is row (c) returning client: a service without rules publishes the same record as before rules existed (v 1, no rules) and its requests pass one null check.",
+              "The matching rule routes to one version: no sticky key is read, so it may cost less than the weighted path.",
+            ],
           },
         ],
       };

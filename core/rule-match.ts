@@ -177,13 +177,15 @@ export class RuleRequest {
   readonly truncated: boolean;
   private params: URLSearchParams | null = null;
   private cookieHeader: string | null | undefined = undefined;
+  private countryCode: string | undefined | null = null;
 
   constructor(
     readonly method: string,
     /** `/path?query` as the client sent it */
     readonly pathAndQuery: string,
     readonly headers: { get(name: string): string | null },
-    readonly country: string | undefined,
+    /** the client's country (request.cf.country), read only when a rule asks */
+    private readonly readCountry: () => string | undefined,
   ) {
     let end = pathAndQuery.indexOf("?");
     if (end === -1) end = pathAndQuery.length;
@@ -198,6 +200,11 @@ export class RuleRequest {
       this.params = new URLSearchParams(q === -1 ? "" : this.pathAndQuery.slice(q + 1));
     }
     return this.params.get(name);
+  }
+
+  get country(): string | undefined {
+    if (this.countryCode === null) this.countryCode = this.readCountry();
+    return this.countryCode;
   }
 
   cookie(name: string): string | null {

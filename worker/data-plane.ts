@@ -56,9 +56,8 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   if (pinned !== null) index = record.revisions.findIndex((r) => r.version === pinned);
   // Rules ride only on weighted records: per-version hosts never get here with any.
   const rule: CompiledRule | null = route.rules === null ? null : firstMatch(route.rules, ruleRequestOf(request, url));
-  if (rule !== null) {
-    const answered = await ruleAnswer(rule, request, url, weirHeaders(record, null, rule, undefined));
-    if (answered !== null) return answered;
+  if (rule !== null && (rule.action.kind === "redirect" || rule.action.kind === "respond")) {
+    return ruleAnswer(rule, request, url, new Headers(weirHeaders(record, null, rule, undefined)));
   }
   if (index === -1) {
     const action = rule?.action;
@@ -105,14 +104,13 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
 }
 
 /** Weir's own response headers for a revision (null: the rule answers itself). */
-function weirHeaders(record: CompiledRoute["record"], version: string | null, rule: CompiledRule | null, setCookie: string | undefined): Headers {
-  const headers = new Headers();
-  headers.set(CONFIG_VERSION_HEADER, String(record.configVersion));
+function weirHeaders(record: CompiledRoute["record"], version: string | null, rule: CompiledRule | null, setCookie: string | undefined): [string, string][] {
+  const headers: [string, string][] = [[CONFIG_VERSION_HEADER, String(record.configVersion)]];
   if (record.revisionHeader) {
-    if (version !== null) headers.set(REVISION_HEADER, version);
-    if (rule !== null) headers.set(RULE_HEADER, rule.name);
+    if (version !== null) headers.push([REVISION_HEADER, version]);
+    if (rule !== null) headers.push([RULE_HEADER, rule.name]);
   }
-  if (setCookie !== undefined) headers.append("set-cookie", setCookie);
+  if (setCookie !== undefined) headers.push(["set-cookie", setCookie]);
   return headers;
 }
 
@@ -132,10 +130,12 @@ async function serveByRule(
 ): Promise<Response> {
   const record = route.record;
   const revision = record.revisions[index];
-  const headers = weirHeaders(record, revision.version, rule, setCookie);
-  await faultDelay(rule);
-  const aborted = await faultAbort(rule, request, headers);
-  if (aborted !== null) return aborted;
+  const responseHeaders = weirHeaders(record, revision.version, rule, setCookie);
+  if (rule.fault !== null) {
+    await faultDelay(rule);
+    const aborted = await faultAbort(rule, request, new Headers(responseHeaders));
+    if (aborted !== null) return aborted;
+  }
 
   const pathAndQuery = rewrittenPathAndQuery(rule, url.pathAndQuery);
   const host = rule.rewriteHost ?? url.rawHost;
@@ -153,7 +153,6 @@ async function serveByRule(
 
   const origins = revision.origins;
   const started = Date.now();
-  const responseHeaders = [...headers];
   try {
     const response = await proxy(request, {
       pathAndQuery,
@@ -167,7 +166,7 @@ async function serveByRule(
       requestEdits: rule.requestHeaders,
     });
     recordServed(env, ctx, record.service, revision.version, response.status, Date.now() - started);
-    applyHeaderEdits(response.headers, rule.responseHeaders);
+    if (rule.responseHeaders !== null) applyHeaderEdits(response.headers, rule.responseHeaders);
     return response;
   } catch (error) {
     if (isWeirError(error)) {

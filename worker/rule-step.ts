@@ -15,9 +15,12 @@ const MIRRORED_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 const NULL_BODY = new Set([204, 205, 304]);
 const BP = 10_000;
 
+/** The request as matching sees it; `request.cf` (costly to read) only if a rule asks for the country. */
 export function ruleRequestOf(request: Request, url: RequestUrl): RuleRequest {
-  const country = (request.cf as { country?: string } | undefined)?.country;
-  return new RuleRequest(request.method, url.pathAndQuery, request.headers, typeof country === "string" ? country : undefined);
+  return new RuleRequest(request.method, url.pathAndQuery, request.headers, () => {
+    const country = (request.cf as { country?: unknown } | undefined)?.country;
+    return typeof country === "string" ? country : undefined;
+  });
 }
 
 /** True with probability bp / 10,000. */
@@ -47,7 +50,7 @@ function answer(request: Request, status: number, body: string | null, headers: 
  * rule routes to a revision. `headers` are Weir's response headers; the rule's
  * responseHeaders edits apply on top.
  */
-export async function ruleAnswer(rule: CompiledRule, request: Request, url: RequestUrl, headers: Headers): Promise<Response | null> {
+export async function ruleAnswer(rule: CompiledRule, request: Request, url: RequestUrl, headers: Headers): Promise<Response> {
   const action = rule.action;
   if (action.kind === "redirect") {
     await refuseBody(request);
@@ -65,7 +68,7 @@ export async function ruleAnswer(rule: CompiledRule, request: Request, url: Requ
     applyHeaderEdits(headers, rule.responseHeaders);
     return answer(request, action.status, action.body, headers);
   }
-  return null;
+  throw new TypeError(`rule '${rule.name}' does not answer by itself`);
 }
 
 /** Waits out an injected delay when the rule's fault draws one. */

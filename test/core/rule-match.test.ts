@@ -15,7 +15,7 @@ function compile(...rules: Rule[]): CompiledRule[] {
 }
 
 function request(pathAndQuery: string, init: { method?: string; headers?: Record<string, string>; country?: string } = {}) {
-  return new RuleRequest(init.method ?? "GET", pathAndQuery, new Headers(init.headers), init.country);
+  return new RuleRequest(init.method ?? "GET", pathAndQuery, new Headers(init.headers), () => init.country);
 }
 
 function matched(rules: CompiledRule[], req: RuleRequest): string | null {
