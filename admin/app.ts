@@ -15,6 +15,7 @@ import { etagOf } from "./etag.ts";
 import { registerDomainRoutes } from "./routes/domains.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerRolloutRoutes } from "./routes/rollouts.ts";
+import { registerRuleRoutes } from "./routes/rules.ts";
 import { registerServiceRoutes } from "./routes/services.ts";
 import { registerStackRoutes } from "./routes/stacks.ts";
 import { commonErrors } from "./schemas.ts";
@@ -67,6 +68,7 @@ registerStackRoutes(adminApp);
 registerHistoryRoutes(adminApp);
 registerDomainRoutes(adminApp);
 registerRolloutRoutes(adminApp);
+registerRuleRoutes(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 

@@ -59,6 +59,8 @@ export interface HistoryStateView {
   weight: number;
   revisions: { version: string; origins: string[]; weight: number }[];
   domains: { host: string; version?: string }[];
+  /** traffic rules in order (DESIGN §10) */
+  rules: NonNullable<HistoryState["service"]["rules"]>;
 }
 
 function stateView(state: HistoryState | null): HistoryStateView | null {
@@ -72,6 +74,7 @@ function stateView(state: HistoryState | null): HistoryStateView | null {
     weight: bpToPercent(slots[service.version] ?? 0),
     revisions: service.revisions.map((r) => ({ version: r.version, origins: r.origins, weight: bpToPercent(slots[r.version] ?? 0) })),
     domains: state.domains,
+    rules: service.rules ?? [],
   };
 }
 

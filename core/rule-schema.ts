@@ -353,7 +353,9 @@ export const Rule = RuleShape.superRefine((rule, ctx) => addRuleIssues(rule, ctx
 
 function addRuleIssues(rule: Rule, ctx: z.RefinementCtx): void {
   checkRule(rule, (field, message) =>
-    ctx.addIssue({ code: "custom", path: field.split(/[.[\]]+/).filter(Boolean), message: `rule '${rule.name}': ${field}: ${message}` }),
+    // The message names the rule and the field; the issue's path stays the rule's own
+    // (`rules.0`), so an error reads "rules.0: rule 'beta': match.path.regex: ...".
+    ctx.addIssue({ code: "custom", message: `rule '${rule.name}': ${field}: ${message}` }),
   );
 }
 
@@ -362,7 +364,7 @@ export const RuleList = z.array(Rule).superRefine((rules, ctx) => {
   if (rules.length > MAX_RULES) ctx.addIssue({ code: "custom", message: `a service holds at most ${MAX_RULES} rules, not ${rules.length}` });
   const seen = new Set<string>();
   rules.forEach((rule, i) => {
-    if (seen.has(rule.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `rule '${rule.name}': name: another rule of the service has this name` });
+    if (seen.has(rule.name)) ctx.addIssue({ code: "custom", path: [i], message: `rule '${rule.name}': name: another rule of the service has this name` });
     seen.add(rule.name);
   });
 });

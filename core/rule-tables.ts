@@ -58,3 +58,24 @@ export function decodeRuleTables(encoded: Readonly<Record<string, EncodedSlotTab
   for (const [name, table] of Object.entries(encoded ?? {})) out.set(name, decodeSlotTable(table));
   return out;
 }
+
+/**
+ * A service's slot tables as one stored value: the service's own table, and beside it
+ * (`rules`, only when some rule splits) each rule's. Stored and restored together, so a
+ * rollback brings every table back byte for byte.
+ */
+export type EncodedStateTables = EncodedSlotTable & { rules?: Record<string, EncodedSlotTable> };
+
+export function encodeStateTables(table: SlotTable, ruleTables: RuleTables | undefined): EncodedStateTables {
+  const encoded: EncodedStateTables = encodeSlotTable(table);
+  if (ruleTables !== undefined && ruleTables.size > 0) encoded.rules = encodeRuleTables(ruleTables);
+  return encoded;
+}
+
+/** True when two stored values hold the same tables. */
+export function sameStateTables(a: EncodedStateTables, b: EncodedStateTables): boolean {
+  if (a.data !== b.data) return false;
+  const ra = Object.entries(a.rules ?? {});
+  const rb = b.rules ?? {};
+  return ra.length === Object.keys(rb).length && ra.every(([name, t]) => Object.hasOwn(rb, name) && rb[name].data === t.data);
+}

@@ -30,6 +30,9 @@ type StoreMethods = Pick<
   | "pauseRollout"
   | "resumeRollout"
   | "abortRollout"
+  | "setRules"
+  | "addRule"
+  | "removeRule"
 >;
 
 export type StoreClient = {

@@ -26,7 +26,10 @@ import {
   type ServiceState,
 } from "../../core/operations.ts";
 import { buildRouteRecords, routeKey, type DomainBinding } from "../../core/route-record.ts";
-import { decodeSlotTable, encodeSlotTable, slotCounts, type EncodedSlotTable } from "../../core/slot-table.ts";
+import { decodeSlotTable, slotCounts } from "../../core/slot-table.ts";
+import { addRule, removeRule, setRules } from "../../core/rule-operations.ts";
+import type { Rule } from "../../core/rule-schema.ts";
+import { decodeRuleTables, encodeStateTables, sameStateTables, type EncodedStateTables } from "../../core/rule-tables.ts";
 import { declaredService, describeChange, exportStackFile, sameRouting } from "../../core/stack-file.ts";
 import type { Env } from "../../worker/env.ts";
 import type {
@@ -50,10 +53,10 @@ import type { RolloutView } from "../../core/rollout.ts";
 /** The name of the one global instance. */
 export const CONFIG_STORE_NAME = "config";
 
-/** A state as history stores it: summary and the encoded slot table, in separate columns. */
+/** A state as history stores it: summary and the encoded slot tables (rules' beside the service's), in separate columns. */
 interface PersistedState {
   summary: HistoryState;
-  slots: EncodedSlotTable;
+  slots: EncodedStateTables;
 }
 
 /** One service's part of an accepted change. */
@@ -79,23 +82,23 @@ class DryRun<T> {
 function persist(state: ServiceState): PersistedState {
   return {
     summary: { service: state.service, slots: Object.fromEntries(slotCounts(state.table)), domains: state.domains },
-    slots: encodeSlotTable(state.table),
+    slots: encodeStateTables(state.table, state.ruleTables),
   };
 }
 
 function restore(p: PersistedState): ServiceState {
-  return { service: p.summary.service, table: decodeSlotTable(p.slots), domains: p.summary.domains };
+  return { service: p.summary.service, table: decodeSlotTable(p.slots), domains: p.summary.domains, ruleTables: decodeRuleTables(p.slots.rules) };
 }
 
 function parseState(summary: string | null, slots: string | null): PersistedState | null {
   if (summary === null || slots === null) return null;
-  return { summary: JSON.parse(summary) as HistoryState, slots: JSON.parse(slots) as EncodedSlotTable };
+  return { summary: JSON.parse(summary) as HistoryState, slots: JSON.parse(slots) as EncodedStateTables };
 }
 
 function sameState(a: PersistedState, b: PersistedState): boolean {
   return (
     sameRouting(a.summary.service, b.summary.service) &&
-    a.slots.data === b.slots.data &&
+    sameStateTables(a.slots, b.slots) &&
     JSON.stringify(a.summary.domains) === JSON.stringify(b.summary.domains)
   );
 }
@@ -268,6 +271,34 @@ export class ConfigStore extends DurableObject<Env> {
       const after = promote(state, version);
       return this.single(id, state, after, "promote", `promote ${id}:${version} (was ${state.service.version})`);
     }));
+  }
+
+  // ---- traffic rules (DESIGN §10; core/rule-operations.ts) ----
+
+  /** Replaces the whole ordered rule list. */
+  setRules(w: WriteContext, stack: string, name: string, rules: Rule[]): Promise<Outcome<StoredService>> {
+    return this.mutate(w, () => {
+      const { id, state } = this.existing(stack, name);
+      const after = setRules(state, rules);
+      return this.single(id, state, after, "rules", `rules ${id}: ${rules.length === 0 ? "none" : rules.map((r) => r.name).join(", ")}`);
+    });
+  }
+
+  /** Adds one rule at the end, or before the rule named `before`. */
+  addRule(w: WriteContext, stack: string, name: string, rule: Rule, before?: string): Promise<Outcome<StoredService>> {
+    return this.mutate(w, () => {
+      const { id, state } = this.existing(stack, name);
+      const after = addRule(state, rule, before);
+      return this.single(id, state, after, "route add", `route add ${id} ${rule.name}${before === undefined ? "" : ` before ${before}`}`);
+    });
+  }
+
+  removeRule(w: WriteContext, stack: string, name: string, rule: string): Promise<Outcome<StoredService>> {
+    return this.mutate(w, () => {
+      const { id, state } = this.existing(stack, name);
+      const after = removeRule(state, rule);
+      return this.single(id, state, after, "route rm", `route rm ${id} ${rule}`);
+    });
   }
 
   // ---- timed rollouts (issue 6; admin/store/rollouts.ts) ----
@@ -557,7 +588,7 @@ export class ConfigStore extends DurableObject<Env> {
       afterState ? JSON.stringify(afterState.slots) : null,
     );
 
-    const records = after ? buildRouteRecords(after.service, after.table, configVersion, base, after.domains) : new Map();
+    const records = after ? buildRouteRecords(after.service, after.table, configVersion, base, after.domains, after.ruleTables) : new Map();
     for (const [host, record] of records) this.outbox.enqueue(configVersion, routeKey(host), record);
     const gone = new Set([...(before ? hostnamesOf(before, base).keys() : []), ...afterHosts.keys()]);
     for (const host of gone) if (!records.has(host)) this.outbox.enqueue(configVersion, routeKey(host), null);
@@ -592,10 +623,12 @@ export class ConfigStore extends DurableObject<Env> {
       .exec<{ config: string; slots: string; domains: string }>(`SELECT config, slots, domains FROM services WHERE id = ?`, id)
       .toArray()[0];
     if (!row) return null;
+    const slots = JSON.parse(row.slots) as EncodedStateTables;
     return {
       service: JSON.parse(row.config) as ServiceConfig,
-      table: decodeSlotTable(JSON.parse(row.slots) as EncodedSlotTable),
+      table: decodeSlotTable(slots),
       domains: JSON.parse(row.domains) as DomainBinding[],
+      ruleTables: decodeRuleTables(slots.rules),
     };
   }
 

@@ -54,6 +54,7 @@ describe("GET /v1/history", () => {
         weight: 100,
         revisions: [{ version: "v3", origins: [origin("helloV3")], weight: 0 }],
         domains: [],
+        rules: [],
       },
       after: {
         version: "v0",
@@ -63,6 +64,7 @@ describe("GET /v1/history", () => {
         weight: 80,
         revisions: [{ version: "v3", origins: [origin("helloV3")], weight: 20 }],
         domains: [],
+        rules: [],
       },
     });
     const limited = await json(await api("GET", `/v1/history?service=${stack}/svc&limit=1`));
