@@ -1,0 +1,124 @@
+/**
+ * @module admin/store/write-path
+ * How every config change is written (DESIGN §7): a plan runs inside one SQLite
+ * transaction that checks If-Match, bumps the config version once, and for each changed
+ * service claims its hostnames (409 on one held by another service), rewrites its row,
+ * appends history and queues its route records. A WeirError anywhere rolls all of it back
+ * and is rethrown; the RPC edge (config-store.ts) turns it into an Outcome. After the
+ * commit the outbox is flushed (awaited, so a writer's KV sees its write when KV is healthy).
+ */
+import { WeirError } from "../../core/errors.ts";
+import { hostnamesOf, type ServiceState } from "../../core/operations.ts";
+import type { History } from "./history.ts";
+import type { IfMatch, StoredService, WriteContext } from "./outcome.ts";
+import type { Publisher } from "./publishing.ts";
+import type { ServiceTable } from "./service-table.ts";
+
+/** One service's part of an accepted change. */
+export interface Change {
+  id: string;
+  before: ServiceState | null;
+  after: ServiceState | null;
+  operation: string;
+  summary: string;
+}
+
+/** What a write does: its changes, computed inside the transaction, and its answer. */
+export interface Plan<T> {
+  changes: Change[];
+  /** the response value, computed after the changes are written */
+  result: (configVersion: number) => T;
+}
+
+/** Called inside the transaction for every change, before it is written (timed rollouts end here). */
+export type ChangeHook = (change: Change, actor: string) => void;
+
+/** A write's answer and the config version it produced (or found, when nothing changed). */
+export interface Written<T> {
+  value: T;
+  configVersion: number;
+}
+
+/** Thrown to roll back a dry run after it has been checked as a real write would be. */
+class DryRun<T> {
+  constructor(readonly value: T) {}
+}
+
+function matches(ifMatch: IfMatch | undefined, version: number): boolean {
+  return ifMatch === undefined || ifMatch === "*" || ifMatch.includes(version);
+}
+
+/** The plan of a write that changes one service and answers with it. */
+export function serviceChange(
+  services: ServiceTable,
+  id: string,
+  before: ServiceState | null,
+  after: ServiceState,
+  operation: string,
+  summary: string,
+): Plan<StoredService> {
+  return { changes: [{ id, before, after, operation, summary }], result: () => services.stored(id) as StoredService };
+}
+
+export class WritePath {
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly services: ServiceTable,
+    private readonly history: History,
+    private readonly publisher: Publisher,
+    private readonly baseDomain: string,
+    private readonly onChange: ChangeHook,
+  ) {}
+
+  /**
+   * Runs `plan` and writes its changes in one transaction; throws the WeirError that
+   * refused it (nothing written). A dry run is checked and written, then rolled back.
+   */
+  async run<T>(w: WriteContext, plan: () => Plan<T>, dryRun = false): Promise<Written<T>> {
+    let written: Written<T>;
+    let changed = false;
+    try {
+      written = this.storage.transactionSync((): Written<T> => {
+        const current = this.services.version();
+        if (!matches(w.ifMatch, current)) {
+          throw new WeirError("precondition_failed", `If-Match does not match the current config version "${current}"`, {
+            details: { configVersion: current },
+          });
+        }
+        const { changes, result } = plan();
+        if (changes.length === 0) return { value: result(current), configVersion: current };
+        const next = current + 1;
+        this.services.setVersion(next);
+        const at = new Date().toISOString();
+        for (const change of changes) this.commit(next, at, w.actor, change);
+        const value = result(next);
+        if (dryRun) throw new DryRun(value);
+        changed = true;
+        return { value, configVersion: next };
+      });
+    } catch (error) {
+      if (error instanceof DryRun) return { value: error.value as T, configVersion: this.services.version() };
+      throw error;
+    }
+    if (changed) await this.publisher.flush();
+    return written;
+  }
+
+  /** Writes one service's change: hostname index (409 on a taken name), row, history, outbox. */
+  private commit(configVersion: number, at: string, actor: string, change: Change): void {
+    const { id, before, after } = change;
+    this.onChange(change, actor);
+    const afterHosts = after ? hostnamesOf(after, this.baseDomain) : new Map<string, { kind: string; what: string }>();
+    for (const [host, mine] of afterHosts) {
+      const held = this.services.holder(host);
+      if (held && held.service !== id) {
+        throw new WeirError("conflict", `hostname '${host}' (${mine.what}) is already ${held.what}`, { details: { host } });
+      }
+    }
+    this.services.setHostnames(id, afterHosts);
+    if (after) this.services.put(id, after, configVersion);
+    else this.services.remove(id);
+    this.history.append({ configVersion, at, actor, operation: change.operation, summary: change.summary, service: id, before, after });
+    this.publisher.enqueue(configVersion, before, after);
+  }
+}
