@@ -90,5 +90,6 @@ export async function faultAbort(rule: CompiledRule, request: Request, headers: 
 
 /** True when the rule's mirror takes a copy of this request (GET, HEAD, OPTIONS only). */
 export function mirrors(rule: CompiledRule, request: Request): boolean {
-  return rule.mirror !== null && MIRRORED_METHODS.has(request.method) && chance(rule.mirror.bp);
+  // a WebSocket upgrade is a connection, not a request to copy
+  return rule.mirror !== null && MIRRORED_METHODS.has(request.method) && request.headers.get("upgrade") === null && chance(rule.mirror.bp);
 }
