@@ -115,6 +115,28 @@ describe("actions", () => {
   });
 });
 
+describe("match kinds at the edge", () => {
+  it("method, query, cookie and country (request.cf.country)", async () => {
+    const host = await service([
+      { name: "writes", match: { methods: ["POST"] }, version: "v4" },
+      { name: "canary", match: { query: [{ name: "canary", present: true }] }, version: "v3" },
+      { name: "cohort", match: { cookies: [{ name: "cohort", regex: "^b" }] }, version: "v3" },
+      { name: "eu", match: { countries: ["DE", "FR"] }, version: "v3" },
+    ]);
+    const rule = async (init: RequestInit & { cf?: { country: string } }, path = "/") => {
+      const res = await call(`${host}${path}`, init);
+      await res.arrayBuffer();
+      return res.headers.get("weir-rule");
+    };
+    expect(await rule({ method: "POST", body: "x" })).toBe("writes");
+    expect(await rule({}, "/?canary")).toBe("canary");
+    expect(await rule({ headers: { cookie: "cohort=beta" } })).toBe("cohort");
+    expect(await rule({ cf: { country: "DE" } })).toBe("eu");
+    expect(await rule({ cf: { country: "US" } })).toBe(null);
+    expect(await rule({})).toBe(null);
+  });
+});
+
 describe("order of decision", () => {
   it("the first matching rule wins", async () => {
     const host = await service([
