@@ -2,14 +2,15 @@
  * @module admin/app
  * The admin API on ADMIN_HOST (DESIGN §8): a Hono app whose routes are declared with the
  * same zod schemas that validate them, so `GET /v1/openapi.json` describes exactly what is
- * served. Order of the middleware: auth (fail closed) → ETag → 1 MiB body limit → route.
+ * served. Order of the middleware: refused-body discard → auth (fail closed) → ETag → 1 MiB
+ * body limit → route.
  * Every error leaves through `onError` as `{"error":{"code","message"}}`.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
 import { authenticate } from "./auth.ts";
+import { discardRefusedBody, limitBody } from "./body-limit.ts";
 import { store, type AdminEnv } from "./context.ts";
 import { etagOf } from "./etag.ts";
 import { registerDomainRoutes } from "./routes/domains.ts";
@@ -20,8 +21,6 @@ import { registerServiceRoutes } from "./routes/services.ts";
 import { registerStackRoutes } from "./routes/stacks.ts";
 import { commonErrors } from "./schemas.ts";
 import { validationError } from "./validation.ts";
-
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Maps anything thrown to the one error type; unexpected errors are logged and become 500. */
 function toWeirError(error: unknown): WeirError {
@@ -41,6 +40,9 @@ export const adminApp = new OpenAPIHono<AdminEnv>({
   },
 });
 
+// Before anything can refuse a request: a body answered without being read is discarded.
+adminApp.use("*", discardRefusedBody);
+
 adminApp.use("*", async (c, next) => {
   c.set("actor", await authenticate(c.req.header("authorization"), c.env.ADMIN_TOKEN));
   await next();
@@ -53,15 +55,7 @@ adminApp.use("*", async (c, next) => {
   c.res.headers.set("etag", etagOf(version));
 });
 
-adminApp.use(
-  "*",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new WeirError("payload_too_large", "request body is larger than 1 MiB");
-    },
-  }),
-);
+adminApp.use("*", limitBody);
 
 registerServiceRoutes(adminApp);
 registerStackRoutes(adminApp);

@@ -113,6 +113,20 @@ export const HistoryList = z
         after: HistoryState,
       }),
     ),
+    pruned: z
+      .object({
+        entries: z.number().int().openapi({ description: "entries deleted beyond HISTORY_KEEP (of the service, with `service`)" }),
+        services: z.array(
+          z.object({
+            service: z.string(),
+            entries: z.number().int(),
+            firstConfigVersion: z.number().int(),
+            lastConfigVersion: z.number().int().openapi({ description: "rollback to a version from here on is still possible" }),
+            lastAt: z.string(),
+          }),
+        ),
+      })
+      .openapi({ description: "What the store no longer keeps, per service" }),
   })
   .openapi("HistoryList");
 
@@ -134,6 +148,7 @@ export const writeErrors = {
 };
 export const notFound = { 404: errorResponse("Unknown stack, service, version or domain") };
 export const conflict = { 409: errorResponse("Already exists, or a hostname is taken") };
+export const gone = { 410: errorResponse("The config version asked for is no longer kept in history (HISTORY_KEEP)") };
 
 export const jsonBody = <S extends z.ZodType>(schema: S) => ({
   required: true,

@@ -194,6 +194,7 @@ const ADMIN_CODES: readonly ErrorCode[] = [
   "forbidden",
   "not_found",
   "conflict",
+  "gone",
   "precondition_failed",
   "payload_too_large",
   "invalid",

@@ -18,6 +18,8 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** what the request names existed but is no longer kept (a pruned history version) */
+  gone: 410,
   precondition_failed: 412,
   payload_too_large: 413,
   invalid: 422,

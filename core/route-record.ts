@@ -8,10 +8,12 @@ import { normalizeHost, serviceHost, versionHost } from "./hostnames.ts";
 import { serviceSalt } from "./hash.ts";
 import type { ServiceConfig } from "./model.ts";
 import { base64ToBytes, bytesToBase64 } from "./base64.ts";
-import { ownersByPosition, SLOT_COUNT, type SlotTable } from "./slot-table.ts";
+import { ownersByPosition, SLOT_COUNT, soleOwner, type SlotTable } from "./slot-table.ts";
 import { RuleShape } from "./rule-schema.ts";
 import { compileRules, type CompiledRule, type RecordRule } from "./rule-match.ts";
 import type { RuleTables } from "./rule-tables.ts";
+
+export { soleOwner };
 
 export const ROUTE_KEY_PREFIX = "route:";
 
@@ -119,12 +121,19 @@ export interface CompiledRoute {
   slots: Uint8Array | null;
   /** the traffic rules in order; null when the record has none (the hot path then skips them) */
   rules: CompiledRule[] | null;
+  /**
+   * The position of the one revision that serves every request, or -1 when the slot table
+   * has two owners or more. Set for a pinned host and for a table one revision fills (the
+   * others at weight 0): such a request needs no sticky key, so no cookie is minted or
+   * signed (DESIGN §4, issue 9).
+   */
+  sole: number;
 }
 
 export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   if (record.pin !== undefined) {
     if (record.pin >= record.revisions.length) throw new RangeError("route record pin is out of range");
-    return { record, slots: null, rules: null };
+    return { record, slots: null, rules: null, sole: record.pin };
   }
   if (record.slots === undefined) throw new RangeError("route record has neither pin nor slots");
   const slots = base64ToBytes(record.slots);
@@ -136,5 +145,5 @@ export function compileRouteRecord(record: RouteRecord): CompiledRoute {
     record.rules === undefined || record.rules.length === 0
       ? null
       : compileRules(record.rules, record.revisions.map((r) => r.version), record.service);
-  return { record, slots, rules };
+  return { record, slots, rules, sole: soleOwner(slots) };
 }

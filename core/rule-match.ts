@@ -11,7 +11,7 @@ import { base64ToBytes } from "./base64.ts";
 import { readCookie } from "./cookie-header.ts";
 import { murmur3 } from "./hash.ts";
 import { durationMs, MAX_PATH_MATCH, RETRY_CONNECT_FAILURE, retryOn, type Rule, type ValueMatch } from "./rule-schema.ts";
-import { SLOT_COUNT, slotOf } from "./slot-table.ts";
+import { SLOT_COUNT, slotOf, soleOwner } from "./slot-table.ts";
 import { percentToBp } from "./weights.ts";
 
 /** A rule as the record carries it: the rule, and the owner bytes of its split. */
@@ -115,12 +115,10 @@ export function compileRules(rules: readonly RecordRule[], versions: readonly st
       if (rule.slots === undefined) throw new RangeError(`rule '${rule.name}' has weights but no slot table`);
       const slots = base64ToBytes(rule.slots);
       if (slots.length !== SLOT_COUNT) throw new RangeError(`rule '${rule.name}' slot table has the wrong length`);
-      let single = slots[0];
       for (let i = 0; i < SLOT_COUNT; i++) {
         if (slots[i] >= versions.length) throw new RangeError(`rule '${rule.name}' slot table points past the revisions`);
-        if (slots[i] !== single) single = -1;
       }
-      action = { kind: "split", slots, salt: ruleSalt(service, rule.name), single };
+      action = { kind: "split", slots, salt: ruleSalt(service, rule.name), single: soleOwner(slots) };
     } else if (rule.redirect !== undefined) {
       const r = rule.redirect;
       action = { kind: "redirect", scheme: r.scheme ?? null, host: r.host ?? null, path: r.path ?? null, status: r.status ?? 302 };

@@ -32,6 +32,8 @@ export const StatsView = z.object({
   to: z.string(),
   /** the primary first, then staged revisions; revisions without traffic have zero counts */
   revisions: z.array(RevisionStatsView),
+  /** set for a removed service (its counts are kept until a new service takes the name): the change that removed it */
+  removed: z.object({ configVersion: z.number().int(), at: z.string() }).optional(),
 });
 export type StatsView = z.infer<typeof StatsView>;
 

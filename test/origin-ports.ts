@@ -14,4 +14,5 @@ export interface OriginPorts {
   recorder: number;
   unavailable: number;
   flaky: number;
+  rawStatus: number;
 }

@@ -8,12 +8,14 @@
  * turned them off) and `Weir-Config-Version` to what it sends back.
  */
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
+import { MAX_HOST_LENGTH } from "../core/hostnames.ts";
 import type { CompiledRoute } from "../core/route-record.ts";
 import { firstMatch, rewrittenPathAndQuery, splitRevision, type CompiledRule } from "../core/rule-match.ts";
 import { selectRevision } from "../core/selection.ts";
 import { stickyKey } from "./affinity.ts";
 import type { Env } from "./env.ts";
 import { proxy, timeoutMs, viaListsWeir } from "./proxy.ts";
+import { discardUnreadBody } from "./refused-body.ts";
 import { splitRequestUrl, type RequestUrl } from "./request-url.ts";
 import { cacheMs, lookupRoute } from "./route-cache.ts";
 import { recordServed, type WaitUntil } from "./stats-recorder.ts";
@@ -34,8 +36,10 @@ export async function handleDataPlane(
   try {
     return await serve(request, env, url, ctx);
   } catch (error) {
-    if (isWeirError(error)) return errorResponse(error);
-    throw error;
+    if (!isWeirError(error)) throw error;
+    // Refused before the origin saw the body (no_route, loop_detected...): discard it first.
+    if (request.body !== null) await discardUnreadBody(request);
+    return errorResponse(error);
   }
 }
 
@@ -47,7 +51,11 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
 
   const found = lookupRoute(env.ROUTES, host, cacheMs(env.ROUTE_CACHE_MS));
   const route: CompiledRoute | null = found instanceof Promise ? await found : found;
-  if (route === null) throw new WeirError("no_route", `no service is bound to '${host}'`);
+  if (route === null) {
+    // a Host of any length reaches here; the message does not echo kilobytes of it
+    const name = host.length > MAX_HOST_LENGTH ? `'${host.slice(0, 64)}…' (${host.length} characters, more than a hostname can have)` : `'${host}'`;
+    throw new WeirError("no_route", `no service is bound to ${name}`);
+  }
   const record = route.record;
 
   let index = -1;
@@ -62,8 +70,10 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   if (index === -1) {
     const action = rule?.action;
     if (action?.kind === "version") index = action.index;
+    // One revision serves everything (a split's sole owner; a pinned host, or the others at
+    // weight 0): no key, no cookie.
     else if (action?.kind === "split" && action.single !== -1) index = action.single;
-    else if (route.slots === null) index = record.pin ?? 0;
+    else if (action?.kind !== "split" && route.sole !== -1) index = route.sole;
     else {
       const got = stickyKey(request, record.affinity, env.STICKY_SECRET, url.https);
       const sticky = got instanceof Promise ? await got : got;

@@ -22,4 +22,6 @@ export interface Env {
   STICKY_SECRET?: string;
   /** ms between stats flushes of an isolate (default 5000) */
   STATS_FLUSH_MS?: string;
+  /** history entries the ConfigStore keeps (default 1000); older ones are summarized */
+  HISTORY_KEEP?: string;
 }

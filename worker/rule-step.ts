@@ -7,6 +7,7 @@
  */
 import type { CompiledRule, HeaderEdits } from "../core/rule-match.ts";
 import { RuleRequest } from "../core/rule-match.ts";
+import { discardUnreadBody } from "./refused-body.ts";
 import type { RequestUrl } from "./request-url.ts";
 
 export const RULE_HEADER = "weir-rule";
@@ -35,9 +36,9 @@ export function applyHeaderEdits(headers: Headers, edits: HeaderEdits | null): v
   for (const [name, value] of edits.add) headers.append(name, value);
 }
 
-/** A request the Worker answers without reading its body: the body is let go of first. */
+/** A request the Worker answers without reading its body: the body is discarded first (worker/refused-body.ts). */
 async function refuseBody(request: Request): Promise<void> {
-  if (request.body !== null) await request.body.cancel().catch(() => undefined);
+  if (request.body !== null) await discardUnreadBody(request);
 }
 
 function answer(request: Request, status: number, body: string | null, headers: Headers): Response {

@@ -14,14 +14,16 @@ export function registerHistoryRoutes(app: OpenAPIHono<AdminEnv>): void {
       path: "/v1/history",
       tags: ["history"],
       security: [{ bearer: [] }],
-      summary: "History entries, oldest first; `service=stack/name` filters, `limit` keeps the latest (default 100)",
+      summary:
+        "History entries, oldest first; `service=stack/name` filters, `limit` keeps the latest (default 100). The store keeps the latest HISTORY_KEEP entries (default 1,000); `pruned` counts the older ones per service",
       request: { query: HistoryQuery },
       responses: { 200: jsonResponse(HistoryList, "History entries"), ...commonErrors },
     }),
     async (c) => {
       const { service, limit } = c.req.valid("query");
       const outcome = await store(c).history({ service, limit });
-      return c.json({ configVersion: outcome.configVersion, entries: settle(c, outcome).map(historyView) }, 200);
+      const { entries, pruned } = settle(c, outcome);
+      return c.json({ configVersion: outcome.configVersion, entries: entries.map(historyView), pruned }, 200);
     },
   );
 }

@@ -123,7 +123,7 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       path: "/v1/services/{stack}/{name}/stats",
       tags,
       security,
-      summary: "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, status classes, origin errors, error rate, latency (weir stats)",
+      summary: "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, status classes, origin errors, error rate, latency (weir stats). A removed service still answers, with the revisions it had and `removed`, until a new service takes its name",
       request: { params: ServiceParams, query: StatsQuery },
       responses: { 200: jsonResponse(StatsView, "Statistics of the service's revisions"), ...commonErrors, ...notFound, 422: writeErrors[422] },
     }),
@@ -131,11 +131,10 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       const { stack, name } = c.req.valid("param");
       const window = c.req.valid("query").window ?? DEFAULT_WINDOW;
       const span = windowMs(window);
-      const { service } = settle(c, await store(c).getService(stack, name));
+      const { versions, removed } = settle(c, await store(c).statsSubject(stack, name));
       const to = Date.now();
       const from = to - span;
       const counts = await statsStoreOf(c.env, `${stack}/${name}`).window(from, to);
-      const versions = [service.version, ...service.revisions.map((r) => r.version)];
       return c.json(
         {
           service: `${stack}/${name}`,
@@ -143,6 +142,7 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
           revisions: versions.map((v) => revisionStatsView(v, counts[v] ?? emptyCounters())),
+          ...(removed ? { removed } : {}),
         },
         200,
       );

@@ -11,6 +11,7 @@ import {
   commonErrors,
   conflict,
   CreateServiceBody,
+  gone,
   jsonBody,
   jsonResponse,
   notFound,
@@ -186,7 +187,7 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
       security,
       summary: "Restore a service, slot table included, as before its last change or at config version `to`",
       request: { params: ServiceParams, body: { required: false, content: { "application/json": { schema: RollbackBody } } } },
-      responses: { 200: jsonResponse(ServiceView, "The restored service"), ...writeErrors, ...notFound, ...conflict },
+      responses: { 200: jsonResponse(ServiceView, "The restored service"), ...writeErrors, ...notFound, ...conflict, ...gone },
     }),
     async (c) => {
       const { stack, name } = c.req.valid("param");

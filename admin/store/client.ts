@@ -12,6 +12,7 @@ type StoreMethods = Pick<
   | "listServices"
   | "getService"
   | "exportStack"
+  | "statsSubject"
   | "history"
   | "listDomains"
   | "pendingPublishes"

@@ -7,12 +7,19 @@
  * (errors cross RPC as data). The parts, one concern each:
  *
  * - service-table.ts: the `services` and `hostnames` rows and the config version
- * - reads.ts: ps, inspect, export
+ * - reads.ts: ps, inspect, export, what the stats route reports on
  * - service-writes.ts: run, stage, weight, promote, rm (plans over core/operations.ts)
  * - apply.ts: stack files; domains.ts: custom domains; rollback.ts: rollback
  * - write-path.ts: one transaction per write (If-Match, version, history, outbox)
- * - history.ts: the `history` table; publishing.ts: route records → outbox → KV
+ * - history.ts, slot-tables.ts: history (HISTORY_KEEP entries), each slot table stored once
+ * - publishing.ts: route records → outbox → KV; schema.ts: tables and migrations
  * - rollouts.ts, timers.ts: timed rollouts and the named timers on the one alarm
+ *
+ * A new concern gets its own part: its tables in schema.ts, a class built in the
+ * constructor, thin RPC methods here (and in client.ts). A change to routing config goes
+ * through the write path as a plan (so it gets a config version, history and rollback);
+ * state that reaches the edge without a config version (origin health) queues its records
+ * through publishing.ts in its own transaction; periodic work is a named timer.
  */
 import { DurableObject } from "cloudflare:workers";
 import { isWeirError } from "../../core/errors.ts";
@@ -22,8 +29,9 @@ import type { RolloutView } from "../../core/rollout.ts";
 import type { Env } from "../../worker/env.ts";
 import { applyPlan } from "./apply.ts";
 import { Domains } from "./domains.ts";
-import { History } from "./history.ts";
-import type { ApplyResult, DomainView, HistoryEntry, Outcome, StoredService, WriteContext } from "./outcome.ts";
+import { History, historyKeep } from "./history.ts";
+import { migrateHistoryV1 } from "./history-migration.ts";
+import type { ApplyResult, DomainView, HistoryPage, Outcome, StatsSubject, StoredService, WriteContext } from "./outcome.ts";
 import { OUTBOX_TIMER, Publisher } from "./publishing.ts";
 import { Reads } from "./reads.ts";
 import { rollbackPlan } from "./rollback.ts";
@@ -31,9 +39,10 @@ import { ROLLOUT_TIMER, Rollouts, type RolloutStart } from "./rollouts.ts";
 import { migrate } from "./schema.ts";
 import { ServiceTable } from "./service-table.ts";
 import { ServiceWrites, type CreateServiceInput } from "./service-writes.ts";
+import { SlotTables } from "./slot-tables.ts";
 import { statsStoreOf } from "./stats-store.ts";
 import { Timers, type TimerHandler } from "./timers.ts";
-import { WritePath, type Plan } from "./write-path.ts";
+import { WritePath, type Change, type Plan } from "./write-path.ts";
 
 /** The name of the one global instance. */
 export const CONFIG_STORE_NAME = "config";
@@ -41,6 +50,8 @@ export const CONFIG_STORE_NAME = "config";
 export class ConfigStore extends DurableObject<Env> {
   /** The KV namespace route records are published to; tests swap it to inject failures. */
   routes: KVNamespace;
+  /** History entries kept (HISTORY_KEEP, default 1,000); tests lower it. */
+  historyKeep: number;
   protected readonly sql: SqlStorage;
   /** Named timers on the one alarm; timed rollouts schedule their steps here. */
   protected readonly timers: Timers;
@@ -48,6 +59,7 @@ export class ConfigStore extends DurableObject<Env> {
   protected readonly timerHandlers: Record<string, TimerHandler>;
   private readonly services: ServiceTable;
   private readonly historyStore: History;
+  private readonly slotTables: SlotTables;
   private readonly publisher: Publisher;
   private readonly writes: WritePath;
   private readonly reads: Reads;
@@ -59,11 +71,13 @@ export class ConfigStore extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    migrate(this.sql);
     this.routes = env.ROUTES;
+    this.historyKeep = historyKeep(env.HISTORY_KEEP);
+    this.slotTables = new SlotTables(this.sql);
+    ctx.storage.transactionSync(() => migrate(this.sql, () => migrateHistoryV1(this.sql, this.slotTables, this.historyKeep)));
     this.timers = new Timers(this.sql, ctx.storage);
     this.services = new ServiceTable(this.sql, env);
-    this.historyStore = new History(this.sql);
+    this.historyStore = new History(this.sql, this.slotTables);
     this.publisher = new Publisher(this.sql, this.timers, () => this.routes, env.BASE_DOMAIN);
     this.rollouts = new Rollouts({
       sql: this.sql,
@@ -74,12 +88,20 @@ export class ConfigStore extends DurableObject<Env> {
       stats: (service, from, to) => statsStoreOf(this.env, service).window(from, to),
       now: () => Date.now(),
     });
-    this.writes = new WritePath(ctx.storage, this.services, this.historyStore, this.publisher, env.BASE_DOMAIN, (change, actor) =>
-      this.rollouts.onChange(change.id, change.operation, actor, change.after === null),
-    );
-    this.reads = new Reads(this.services);
+    this.writes = new WritePath({
+      storage: ctx.storage,
+      services: this.services,
+      history: this.historyStore,
+      publisher: this.publisher,
+      baseDomain: env.BASE_DOMAIN,
+      keep: () => this.historyKeep,
+      onChange: (change, actor) => this.rollouts.onChange(change.id, change.operation, actor, change.after === null),
+      onCommitted: (changes) => this.clearReusedStats(changes),
+    });
+    this.reads = new Reads(this.services, this.historyStore);
     this.serviceWrites = new ServiceWrites(this.services, this.rollouts);
     this.domains = new Domains(this.services);
+    this.publisher.drainSoon();
     this.timerHandlers = {
       [OUTBOX_TIMER]: () => this.publisher.onTimer(),
       [ROLLOUT_TIMER]: (name) => this.rollouts.onTimer(name),
@@ -105,12 +127,18 @@ export class ConfigStore extends DurableObject<Env> {
     return this.answer(() => this.reads.getService(stack, name));
   }
 
+  /** The versions the stats route reports on, a removed service's included. */
+  statsSubject(stack: string, name: string): Outcome<StatsSubject> {
+    return this.answer(() => this.reads.statsSubject(stack, name));
+  }
+
   exportStack(stack: string): Outcome<StackFile> {
     return this.answer(() => this.reads.exportStack(stack));
   }
 
-  history(filter: { service?: string; limit?: number } = {}): Outcome<HistoryEntry[]> {
-    return this.answer(() => this.historyStore.list(filter));
+  /** The latest entries, and what HISTORY_KEEP pruned. */
+  history(filter: { service?: string; limit?: number } = {}): Outcome<HistoryPage> {
+    return this.answer(() => ({ entries: this.historyStore.list(filter), pruned: this.historyStore.pruned(filter.service) }));
   }
 
   listDomains(): Outcome<DomainView[]> {
@@ -169,8 +197,9 @@ export class ConfigStore extends DurableObject<Env> {
   async removeService(w: WriteContext, stack: string, name: string): Promise<Outcome<{ service: string }>> {
     const id = `${stack}/${name}`;
     const outcome = await this.afterRollout(id, this.write(w, () => this.serviceWrites.removeService(stack, name)));
-    // A service created later under the same name starts without the old edge statistics.
-    if (outcome.ok) await statsStoreOf(this.env, id).clear().catch((error: unknown) => console.warn(`clearing stats of ${id} failed:`, String(error)));
+    // Its edge statistics stay readable (`weir stats`) until a new service takes the name
+    // (clearReusedStats) or they age out.
+    if (outcome.ok) await statsStoreOf(this.env, id).retire().catch((error: unknown) => console.warn(`retiring stats of ${id} failed:`, String(error)));
     return outcome;
   }
 
@@ -187,7 +216,8 @@ export class ConfigStore extends DurableObject<Env> {
    * `to`; the slot table comes back byte for byte, so every key returns to its revision.
    */
   rollback(w: WriteContext, stack: string, name: string, to?: number): Promise<Outcome<StoredService>> {
-    return this.write(w, () => rollbackPlan(this.services, this.historyStore, stack, name, to));
+    const stores = { services: this.services, history: this.historyStore, tables: this.slotTables, keep: this.historyKeep };
+    return this.write(w, () => rollbackPlan(stores, stack, name, to));
   }
 
   // ---- custom domains ----
@@ -220,6 +250,21 @@ export class ConfigStore extends DurableObject<Env> {
 
   abortRollout(w: WriteContext, stack: string, name: string): Promise<Outcome<RolloutView>> {
     return this.rollouts.abort(w, stack, name);
+  }
+
+  /**
+   * After a commit, before publishing: a service created under a name that had one before
+   * starts without the old edge statistics. (A rollback that brings a removed service back
+   * is the same service: its statistics stay.) Publishing waits, so the new service serves
+   * no request before its counts start from zero.
+   */
+  private async clearReusedStats(changes: readonly Change[]): Promise<void> {
+    for (const c of changes) {
+      if (c.before !== null || c.after === null || c.operation === "rollback") continue;
+      await statsStoreOf(this.env, c.id)
+        .clear()
+        .catch((error: unknown) => console.warn(`clearing stats of ${c.id} failed:`, String(error)));
+    }
   }
 
   // ---- the Outcome edge ----

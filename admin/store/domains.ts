@@ -35,6 +35,11 @@ export class Domains {
     if (isUnderDomain(host, served.baseDomain) || host === normalizeHost(served.adminHost)) {
       throw new WeirError("invalid", `'${host}' is under the base domain ${served.baseDomain} or is the admin host; Weir names those itself`);
     }
+    // One binding per host: a second one is refused, naming the one it has.
+    const held = this.services.holder(host);
+    if (held) {
+      throw new WeirError("conflict", `'${host}' is already ${held.what}; unbind it first (weir domain rm ${host})`, { details: { host } });
+    }
     const [ref, version] = target.split(":");
     const [stack, name] = ref.split("/");
     const id = `${stack}/${name}`;

@@ -36,6 +36,8 @@ export interface HistoryState {
   service: ServiceConfig;
   slots: Record<string, number>;
   domains: DomainBinding[];
+  /** ids in `slot_tables` of the slot tables of the rules that split (DESIGN §10), by rule name */
+  ruleTables?: Record<string, number>;
 }
 
 export interface HistoryEntry {
@@ -47,6 +49,34 @@ export interface HistoryEntry {
   service: string;
   before: HistoryState | null;
   after: HistoryState | null;
+}
+
+/** History entries beyond HISTORY_KEEP that were deleted, counted per service. */
+export interface PrunedHistory {
+  /** entries pruned in all (of the filtered service, with a filter) */
+  entries: number;
+  services: {
+    service: string;
+    entries: number;
+    /** config versions of the oldest and the newest pruned entry of the service */
+    firstConfigVersion: number;
+    lastConfigVersion: number;
+    lastAt: string;
+  }[];
+}
+
+/** `GET /v1/history`: the latest entries, and what is no longer kept. */
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  pruned: PrunedHistory;
+}
+
+/** What the stats route reports on: a service's versions, or those a removed one had. */
+export interface StatsSubject {
+  /** the primary first */
+  versions: string[];
+  /** set when the service no longer exists: the change that removed it */
+  removed?: { configVersion: number; at: string };
 }
 
 export interface ServiceChangeSummary {

@@ -2,8 +2,9 @@
  * @module admin/store/publishing
  * From a service's change to KV (DESIGN §7): the route records a change gives
  * (`buildRouteRecords`) and the deletes for hostnames it no longer serves go into the
- * outbox inside the write transaction; `flush` publishes them after the commit, and the
- * "outbox" timer retries a failed publish from the alarm. Anything that changes what the
+ * outbox inside the write transaction, together with the "outbox" timer; `flush` publishes
+ * them after the commit and cancels the timer once the outbox is empty. If the flush fails,
+ * or never runs because the object was evicted, the timer publishes from the alarm. Anything that changes what the
  * edge must see (config changes now; origin health later) publishes through here.
  */
 import { hostnamesOf, type ServiceState } from "../../core/operations.ts";
@@ -13,6 +14,13 @@ import type { Timers } from "./timers.ts";
 
 /** The named timer that retries publishing. */
 export const OUTBOX_TIMER = "outbox";
+
+/**
+ * How long after a commit the alarm publishes if the write's own flush has not emptied the
+ * outbox by then (the store was evicted, restarted or stuck on KV). A flush that finishes
+ * first cancels it.
+ */
+export const PUBLISH_GRACE_MS = 2_000;
 
 export class Publisher {
   private readonly outbox: Outbox;
@@ -47,6 +55,16 @@ export class Publisher {
     for (const [host, record] of records) this.outbox.enqueue(configVersion, routeKey(host), record);
     const gone = new Set([...(before ? hostnamesOf(before, this.baseDomain).keys() : []), ...afterHosts.keys()]);
     for (const host of gone) if (!records.has(host)) this.outbox.enqueue(configVersion, routeKey(host), null);
+    // In the same transaction as the rows: committed records are never left without a publisher.
+    this.timers.ensureBy(OUTBOX_TIMER, Date.now() + PUBLISH_GRACE_MS);
+  }
+
+  /**
+   * At start-up: records left in the outbox (by an instance evicted before it published,
+   * or by an older Weir that set no timer with them) are published from the alarm at once.
+   */
+  drainSoon(): void {
+    if (this.outbox.pending() > 0) this.timers.ensureBy(OUTBOX_TIMER, Date.now());
   }
 
   /** Publishes everything pending; true when the outbox is empty afterwards. */

@@ -118,12 +118,20 @@ export class ServiceTable {
       .map((r) => ({ id: r.id, domains: JSON.parse(r.domains) as DomainBinding[] }));
   }
 
-  /** Inside the write transaction: the service's row as `after` says, at `configVersion`. */
-  put(id: string, after: ServiceState, configVersion: number): void {
+  /** The id in `slot_tables` of the service's current table (null: none recorded). */
+  tableId(id: string): number | null {
+    return this.sql.exec<{ slot_table: number | null }>(`SELECT slot_table FROM services WHERE id = ?`, id).toArray()[0]?.slot_table ?? null;
+  }
+
+  /**
+   * Inside the write transaction: the service's row as `after` says, at `configVersion`;
+   * `slotTable` is the id of the same table in `slot_tables`.
+   */
+  put(id: string, after: ServiceState, configVersion: number, slotTable: number | null): void {
     this.sql.exec(
-      `INSERT INTO services (id, stack, name, config, slots, counts, domains, config_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO services (id, stack, name, config, slots, counts, domains, config_version, slot_table) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET config = excluded.config, slots = excluded.slots, counts = excluded.counts,
-         domains = excluded.domains, config_version = excluded.config_version`,
+         domains = excluded.domains, config_version = excluded.config_version, slot_table = excluded.slot_table`,
       id,
       after.service.stack,
       after.service.name,
@@ -132,6 +140,7 @@ export class ServiceTable {
       JSON.stringify(Object.fromEntries(slotCounts(after.table))),
       JSON.stringify(after.domains),
       configVersion,
+      slotTable,
     );
   }
 

@@ -65,7 +65,9 @@ export class ServiceWrites {
     const { id, state } = this.services.existing(stack, name);
     this.rollouts.guard(id, force, actor);
     const after = promote(state, version);
-    return serviceChange(this.services, id, state, after, "promote", `promote ${id}:${version} (was ${state.service.version})`);
+    const moved = state.domains.filter((d) => d.version === state.service.version).map((d) => d.host);
+    const note = moved.length === 0 ? "" : `; ${moved.join(", ")} now pinned to ${version}`;
+    return serviceChange(this.services, id, state, after, "promote", `promote ${id}:${version} (was ${state.service.version}${note})`);
   }
 
   removeRevision(stack: string, name: string, version: string): Plan<StoredService> {

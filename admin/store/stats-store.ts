@@ -4,7 +4,8 @@
  * the edge statistics the data plane flushes, one SQLite row per time bucket and revision.
  * Kept apart from the ConfigStore so that flushes from every isolate never queue behind
  * config writes, and each service's counts scale on their own object. Rows older than
- * STATS_RETENTION_MS are pruned as new counts arrive.
+ * STATS_RETENTION_MS are pruned as new counts arrive, or by the alarm once the service is
+ * removed (its counts are kept until then, or until a new service takes the name).
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -96,9 +97,21 @@ export class StatsStore extends DurableObject<Env> {
     return out;
   }
 
-  /** Forgets every count (the service was removed). */
+  /** Forgets every count (a new service took the name). */
   clear(): void {
     this.sql.exec(`DELETE FROM stats`);
+  }
+
+  /**
+   * The service was removed: its counts stay readable, and since no new batch will come
+   * to prune them, the alarm deletes them once they are older than the retention.
+   */
+  async retire(): Promise<void> {
+    await this.ctx.storage.setAlarm(Date.now() + STATS_RETENTION_MS + STATS_BUCKET_MS);
+  }
+
+  override async alarm(): Promise<void> {
+    this.sql.exec(`DELETE FROM stats WHERE start < ?`, Date.now() - STATS_RETENTION_MS - STATS_BUCKET_MS);
   }
 }
 

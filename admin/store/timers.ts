@@ -20,6 +20,18 @@ export class Timers {
     await this.arm();
   }
 
+  /**
+   * Inside a write transaction: makes `name` due at `due` at the latest (an earlier due
+   * stays) and arms the alarm. On SQLite storage `setAlarm` writes the alarm time into the
+   * same database, synchronously, so it commits or rolls back with the transaction: the
+   * rows a timer stands for can never be committed without it.
+   */
+  ensureBy(name: string, due: number): void {
+    this.sql.exec(`INSERT INTO timers (name, due) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET due = MIN(due, excluded.due)`, name, due);
+    const earliest = this.sql.exec<{ due: number }>(`SELECT MIN(due) AS due FROM timers`).one().due;
+    this.storage.setAlarm(earliest).catch((error: unknown) => console.error(`arming the alarm for ${name} failed:`, error));
+  }
+
   async cancel(name: string): Promise<void> {
     this.sql.exec(`DELETE FROM timers WHERE name = ?`, name);
     await this.arm();

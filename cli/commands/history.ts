@@ -29,6 +29,21 @@ export function historyRows(entries: readonly HistoryEntry[], now: Date): string
   ]);
 }
 
+/** What the API says it no longer keeps (HISTORY_KEEP). */
+export interface PrunedHistory {
+  entries: number;
+  services: { service: string; entries: number; lastConfigVersion: number }[];
+}
+
+/** The line under the table when older changes were pruned; "" when none were. */
+export function prunedNote(pruned: PrunedHistory | undefined, service?: string): string {
+  if (!pruned || pruned.entries === 0) return "";
+  const changes = `${pruned.entries} older change${pruned.entries === 1 ? "" : "s"}`;
+  const mine = service === undefined ? undefined : pruned.services.find((s) => s.service === service);
+  if (mine) return `${changes} of ${service} no longer kept (HISTORY_KEEP); rollback --to takes config version ${mine.lastConfigVersion} or later\n`;
+  return `${changes} no longer kept (HISTORY_KEEP)\n`;
+}
+
 function positiveInt(text: string): number {
   if (!/^[1-9]\d*$/.test(text)) throw new InvalidArgumentError("must be a positive whole number");
   return Number(text);
@@ -47,7 +62,7 @@ export function registerHistory(program: Command, ctx: CliContext): void {
       const query = { service: ref, limit: opts.limit === undefined ? undefined : String(opts.limit) };
       const res = await clientFor(cmd, ctx).send("GET", "/v1/history", { query });
       if (opts.output === "json") return printJson(ctx, res.json);
-      const entries = (res.json as { entries: HistoryEntry[] }).entries;
-      ctx.stdout(renderTable(["VERSION", "WHEN", "WHO", "SERVICE", "CHANGE"], historyRows(entries, ctx.now())));
+      const { entries, pruned } = res.json as { entries: HistoryEntry[]; pruned?: PrunedHistory };
+      ctx.stdout(renderTable(["VERSION", "WHEN", "WHO", "SERVICE", "CHANGE"], historyRows(entries, ctx.now())) + prunedNote(pruned, ref));
     });
 }

@@ -28,6 +28,12 @@ export function statsRows(view: StatsView): string[][] {
   ]);
 }
 
+/** The line under the table for a removed service, whose counts the API still keeps. */
+export function removedNote(view: Pick<StatsView, "service" | "removed">): string {
+  if (!view.removed) return "";
+  return `${view.service} was removed (config version ${view.removed.configVersion}); its statistics are kept until a new service takes the name\n`;
+}
+
 export function registerStats(program: Command, ctx: CliContext): void {
   program
     .command("stats")
@@ -41,6 +47,6 @@ export function registerStats(program: Command, ctx: CliContext): void {
       const query = { window: checkDuration(opts.window) };
       const res = await clientFor(cmd, ctx).send("GET", `/v1/services/${stack}/${name}/stats`, { query });
       if (opts.output === "json") return printJson(ctx, res.json);
-      ctx.stdout(renderTable(STATS_HEADERS, statsRows(res.json as StatsView)));
+      ctx.stdout(renderTable(STATS_HEADERS, statsRows(res.json as StatsView)) + removedNote(res.json as StatsView));
     });
 }

@@ -212,6 +212,8 @@ describe("weir domain", () => {
       fails(["domain", "add", "shop.example.com", "cli/plain"], "shop.example.com"),
       fails(["domain", "add", "x.example.com", "cli/nope"], "no service cli/nope"),
       fails(["domain", "add", "admin.weir.localhost", "cli/plain"], "Weir names those itself"),
+      fails(["domain", "add", "10.0.0.1", "cli/plain"], "'10.0.0.1' is an IP address"),
+      fails(["domain", "add", "beta.example.com", "cli/multi"], "'beta.example.com' is already a custom domain of cli/plain:v2"),
       fails(["domain", "rm", "nothing.example.com"], "no custom domain 'nothing.example.com'"),
     ]);
     expect(await ok("domain", "rm", "shop.example.com")).toMatch(/^removed shop\.example\.com \(config version \d+\)\n$/);

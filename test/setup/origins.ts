@@ -10,7 +10,7 @@
  *            /upload (length and sha256 of the body),
  *            /gzip (gzip whatever Accept-Encoding says), /redirect, /hold/ID + /release/ID
  *            (a response that stays open until released), /hop (hop-by-hop response
- *            headers), /ws (WebSocket echo, `ws` package)
+ *            headers), /ws (WebSocket echo, `ws` package), /early-hints (103, then 200)
  *  dead      a port that was bound and closed: connections are refused
  *  failing   any path: 500 "Internal Server Error" (a broken canary, issue 6)
  *  recorder  any path: waits `x-delay` ms (header), then 200 "recorded"; remembers each
@@ -18,10 +18,12 @@
  *            GET /__seen/TAG (mirrors, rule header edits)
  *  unavailable any path: 503 "Service Unavailable" (retries on status)
  *  flaky     per `x-flaky-id` header: the first request gets 503, later ones 200 "recovered"
+ *  rawStatus a raw TCP server: `GET /<status line>` is answered `HTTP/1.1 <status line>`
+ *            verbatim (percent-decoded), e.g. `/999%20Bogus`, then the connection closes
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import type { TestProject } from "vitest/node";
 import { WebSocketServer } from "ws";
@@ -125,6 +127,11 @@ function labHandler(held: Map<string, ServerResponse>): Handler {
         held.delete(id);
         res.end("released");
         return;
+      case "early-hints":
+        res.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("after hints");
+        return;
       case "hop":
         res.writeHead(200, {
           "content-type": "text/plain",
@@ -198,6 +205,19 @@ export default async function (project: TestProject) {
     socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
   });
 
+  // Node's HTTP server cannot write a status outside 100–999; a raw socket writes anything.
+  const rawStatus = createTcpServer((socket) => {
+    let head = "";
+    socket.on("data", (chunk: Buffer) => {
+      head += chunk.toString("latin1");
+      if (!head.includes("\r\n\r\n")) return;
+      const line = decodeURIComponent(head.slice(head.indexOf(" ") + 2, head.indexOf(" HTTP/")));
+      socket.end(`HTTP/1.1 ${line}\r\ncontent-length: 5\r\nconnection: close\r\n\r\nbogus`);
+    });
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => rawStatus.listen(0, "127.0.0.1", resolve));
+
   const deadServer = await listen(text("never"));
   const dead = portOf(deadServer);
   await new Promise<void>((resolve) => deadServer.close(() => resolve()));
@@ -213,6 +233,7 @@ export default async function (project: TestProject) {
     recorder: portOf(servers.recorder),
     unavailable: portOf(servers.unavailable),
     flaky: portOf(servers.flaky),
+    rawStatus: (rawStatus.address() as AddressInfo).port,
   };
   project.provide("origins", origins);
 
@@ -220,6 +241,7 @@ export default async function (project: TestProject) {
     for (const socket of wss.clients) socket.terminate();
     wss.close();
     for (const res of held.values()) res.destroy();
+    rawStatus.close();
     await Promise.all(
       Object.values(servers).map(
         (server) =>
