@@ -197,3 +197,38 @@ describe("at the edge", () => {
     expect(await miss.text()).toBe("Hello World");
   });
 });
+
+describe("rule split tables in history storage", () => {
+  const tablesOf = (id: string) =>
+    inStore((_s, state) => state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM slot_tables WHERE service = ?`, id).one().n);
+
+  it("each change of a split stores one rule table; pruned history takes its rule tables along; kept versions still roll back", async () => {
+    const stack = await withRules("rules-store", [{ name: "split", weights: { v3: 10, v0: 90 } }]);
+    const id = `${stack}/svc`;
+    const at10 = await storedSlots(stack);
+    const before = await tablesOf(id);
+    for (const p of [20, 30, 40]) await json(await api("PUT", rulesPath(stack), { body: { rules: [{ name: "split", weights: { v3: p, v0: 100 - p } }] } }));
+    // the service's own table did not change: one rule table per change
+    expect((await tablesOf(id)) - before).toBe(3);
+    const entries = (await json(await api("GET", `/v1/history?service=${id}`))).entries;
+    const { configVersion: at20 } = entries.at(-3);
+    expect(entries.at(-1).after.rules).toEqual([{ name: "split", weights: { v3: 40, v0: 60 } }]);
+
+    await inStore((store) => {
+      store.historyKeep = 3;
+    });
+    try {
+      await json(await api("PUT", rulesPath(stack), { body: { rules: [{ name: "split", weights: { v3: 50, v0: 50 } }] } }));
+      // only the latest 3 entries are kept: the tables of pruned entries are gone, the kept ones remain
+      expect(await tablesOf(id)).toBeLessThanOrEqual(3 + 2);
+      const rolled = await json(await api("POST", `/v1/services/${stack}/svc/rollback`, { body: { to: at20 + 1 } }));
+      expect(rolled.rules).toEqual([{ name: "split", weights: { v3: 30, v0: 70 } }]);
+      await expectError(await api("POST", `/v1/services/${stack}/svc/rollback`, { body: { to: at20 - 1 } }), 410, "gone");
+    } finally {
+      await inStore((store) => {
+        store.historyKeep = 1000;
+      });
+    }
+    expect(at10).not.toBe(await storedSlots(stack));
+  });
+});
