@@ -2,14 +2,16 @@
  * @module admin/app
  * The admin API on ADMIN_HOST (DESIGN §8): a Hono app whose routes are declared with the
  * same zod schemas that validate them, so `GET /v1/openapi.json` describes exactly what is
- * served. Order of the middleware: refused-body discard → auth (fail closed) → ETag → 1 MiB
- * body limit → route.
+ * served. Every route declares its access (admin/authorization.ts). Order of the
+ * middleware: refused-body discard → gate (authentication, fail closed) → ETag → 1 MiB
+ * body limit → the route's authorization → its validators → the route.
  * Every error leaves through `onError` as `{"error":{"code","message"}}`.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
-import { authenticate } from "./auth.ts";
+import { RETRY_AFTER_S } from "./auth-failures.ts";
+import { accessRoute, ANY_TOKEN, gate } from "./authorization.ts";
 import { discardRefusedBody, limitBody } from "./body-limit.ts";
 import { store, type AdminEnv } from "./context.ts";
 import { etagOf } from "./etag.ts";
@@ -19,6 +21,7 @@ import { registerRolloutRoutes } from "./routes/rollouts.ts";
 import { registerRuleRoutes } from "./routes/rules.ts";
 import { registerServiceRoutes } from "./routes/services.ts";
 import { registerStackRoutes } from "./routes/stacks.ts";
+import { registerTokenRoutes } from "./routes/tokens.ts";
 import { commonErrors } from "./schemas.ts";
 import { validationError } from "./validation.ts";
 
@@ -43,10 +46,7 @@ export const adminApp = new OpenAPIHono<AdminEnv>({
 // Before anything can refuse a request: a body answered without being read is discarded.
 adminApp.use("*", discardRefusedBody);
 
-adminApp.use("*", async (c, next) => {
-  c.set("actor", await authenticate(c.req.header("authorization"), c.env.ADMIN_TOKEN));
-  await next();
-});
+adminApp.use("*", gate);
 
 // ETag = config version on every authenticated response (errors included).
 adminApp.use("*", async (c, next) => {
@@ -63,6 +63,7 @@ registerHistoryRoutes(adminApp);
 registerDomainRoutes(adminApp);
 registerRolloutRoutes(adminApp);
 registerRuleRoutes(adminApp);
+registerTokenRoutes(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 
@@ -76,7 +77,7 @@ export function openApiDocument() {
 }
 
 adminApp.openapi(
-  createRoute({
+  accessRoute(ANY_TOKEN, {
     method: "get",
     path: "/v1/openapi.json",
     tags: ["meta"],
@@ -92,5 +93,6 @@ adminApp.onError((error, c) => {
   const e = toWeirError(error);
   const res = errorResponse(e);
   if (e.code === "unauthorized") res.headers.set("www-authenticate", 'Bearer realm="weir"');
+  if (e.code === "rate_limited") res.headers.set("retry-after", String(RETRY_AFTER_S));
   return res;
 });

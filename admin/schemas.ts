@@ -106,6 +106,8 @@ export const HistoryList = z
         configVersion: z.number().int(),
         at: z.string(),
         actor: z.string(),
+        /** the client IP of the change's request (CF-Connecting-IP); null for rollout steps */
+        ip: z.string().nullable(),
         operation: z.string(),
         summary: z.string(),
         service: z.string(),

@@ -198,6 +198,7 @@ const ADMIN_CODES: readonly ErrorCode[] = [
   "precondition_failed",
   "payload_too_large",
   "invalid",
+  "rate_limited",
 ];
 const CODE_BY_STATUS = new Map<number, ErrorCode>(ADMIN_CODES.map((code) => [ERROR_STATUS[code], code]));
 

@@ -18,6 +18,7 @@ import { registerRoute } from "./commands/route.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerStage } from "./commands/stage.ts";
 import { registerStats } from "./commands/stats.ts";
+import { registerToken } from "./commands/token.ts";
 import { registerWeight } from "./commands/weight.ts";
 import { LOCAL_ADMIN_URL } from "./client.ts";
 import { examples, type CliContext } from "./context.ts";
@@ -65,6 +66,7 @@ export function createProgram(ctx: CliContext): Command {
     registerRollout,
     registerStats,
     registerRoute,
+    registerToken,
   ]) {
     register(program, ctx);
   }

@@ -4,6 +4,7 @@
  * fields they become, and the line printed when the API answers 202 (a rollout started).
  */
 import { InvalidArgumentError, Option } from "commander";
+import { WeirError } from "../core/errors.ts";
 import { formatRate } from "../core/edge-stats.ts";
 import type { RolloutView } from "../core/rollout.ts";
 import { parsePercentText, bpToPercent } from "../core/weights.ts";
@@ -46,6 +47,27 @@ export function rolloutFields(opts: RolloutOptions): Record<string, unknown> {
     ...(opts.minRequests !== undefined ? { minRequests: opts.minRequests } : {}),
     ...(opts.force ? { force: true } : {}),
   };
+}
+
+/** `--wait` and `--timeout`: follow the started rollout to its end (cli/rollout-watch.ts). */
+export function waitOptions(): Option[] {
+  return [
+    new Option("--wait", "with --duration: follow the rollout until it ends; exit 0 when it completes, 1 when it aborts (reason on stderr)"),
+    new Option("--timeout <duration>", "with --wait: give up (exit 1) after this long; the rollout goes on"),
+  ];
+}
+
+export interface WaitOptions {
+  wait?: boolean;
+  timeout?: string;
+  duration?: string;
+}
+
+/** Refuses --wait without --duration and --timeout without --wait. */
+export function checkWaitOptions(opts: WaitOptions): void {
+  if (opts.wait && opts.duration === undefined) throw new WeirError("bad_request", "--wait only applies with --duration: a change without one is done when the command returns");
+  if (opts.timeout !== undefined && !opts.wait) throw new WeirError("bad_request", "--timeout only applies with --wait");
+  if (opts.timeout !== undefined) checkDuration(opts.timeout);
 }
 
 /** "rollout of test/svc started: v3 0% → 50% over 10m in 20 steps (config version 12)" */

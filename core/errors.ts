@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   invalid: 422,
   rollout_in_progress: 409,
+  /** too many failed authentications from one client IP (DESIGN §11) */
+  rate_limited: 429,
   internal: 500,
 } as const;
 

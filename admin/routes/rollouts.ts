@@ -4,7 +4,8 @@
  * resume, abort), its per-revision statistics over a window, and how a weight change or
  * promote with a `duration` becomes a rollout.
  */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { accessRoute, read, write } from "../authorization.ts";
 import { emptyCounters, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
 import { WeirError } from "../../core/errors.ts";
 import { formatDuration, parseDuration } from "../../core/duration.ts";
@@ -20,7 +21,6 @@ export const StatsView = CoreStatsView.openapi("StatsView");
 const StatsQuery = z.object({ window: z.string().optional().openapi({ example: "5m" }) });
 
 const tags = ["rollouts"];
-const security = [{ bearer: [] }];
 const inFlight = { 409: { description: "The rollout has already ended", content: { "application/json": { schema: ErrorBody } } } };
 
 /** The 202 a weight change or promote with a duration answers with. */
@@ -72,11 +72,10 @@ function windowMs(text: string): number {
 
 export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
   app.openapi(
-    createRoute({
+    accessRoute(read("path"), {
       method: "get",
       path: "/v1/services/{stack}/{name}/rollout",
       tags,
-      security,
       summary: "The service's rollout: progress, weights, schedule, last analysis (weir rollout status)",
       request: { params: ServiceParams },
       responses: { 200: jsonResponse(RolloutView, "The current or last rollout"), ...commonErrors, ...notFound },
@@ -94,11 +93,10 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       abort: "Stop the rollout and restore the weights and slot table from before it (weir rollout abort)",
     }[action];
     app.openapi(
-      createRoute({
+      accessRoute(write("path"), {
         method: "post",
         path: `/v1/services/{stack}/{name}/rollout/${action}`,
         tags,
-        security,
         summary,
         request: { params: ServiceParams },
         responses: { 200: jsonResponse(RolloutView, "The rollout after the change"), ...writeErrors, ...notFound, ...inFlight },
@@ -118,11 +116,10 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
   }
 
   app.openapi(
-    createRoute({
+    accessRoute(read("path"), {
       method: "get",
       path: "/v1/services/{stack}/{name}/stats",
       tags,
-      security,
       summary: "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, status classes, origin errors, error rate, latency (weir stats). A removed service still answers, with the revisions it had and `removed`, until a new service takes its name",
       request: { params: ServiceParams, query: StatsQuery },
       responses: { 200: jsonResponse(StatsView, "Statistics of the service's revisions"), ...commonErrors, ...notFound, 422: writeErrors[422] },

@@ -5,13 +5,13 @@
  * like every write; a body that does not parse is 400, a rule that breaks a rule 422 (it
  * names the rule and the field), a name taken 409, a service or rule missing from the path 404.
  */
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import { accessRoute, read, write } from "../authorization.ts";
 import { settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
 import type { StoredService } from "../store/outcome.ts";
 import { AddRuleBody, commonErrors, conflict, jsonBody, jsonResponse, notFound, RuleList, RuleParams, RulesBody, ServiceParams, writeErrors } from "../schemas.ts";
 
 const tags = ["rules"];
-const security = [{ bearer: [] }];
 
 function ruleList(c: AdminContext, stored: StoredService) {
   const { stack, name, rules } = stored.service;
@@ -20,11 +20,10 @@ function ruleList(c: AdminContext, stored: StoredService) {
 
 export function registerRuleRoutes(app: OpenAPIHono<AdminEnv>): void {
   app.openapi(
-    createRoute({
+    accessRoute(read("path"), {
       method: "get",
       path: "/v1/services/{stack}/{name}/rules",
       tags,
-      security,
       summary: "The service's traffic rules in order; the first match wins (weir route ls)",
       request: { params: ServiceParams },
       responses: { 200: jsonResponse(RuleList, "The rules"), ...commonErrors, ...notFound },
@@ -36,11 +35,10 @@ export function registerRuleRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "put",
       path: "/v1/services/{stack}/{name}/rules",
       tags,
-      security,
       summary: "Replace the whole ordered rule list (send If-Match to refuse a concurrent change)",
       request: { params: ServiceParams, body: jsonBody(RulesBody) },
       responses: { 200: jsonResponse(RuleList, "The rules as stored"), ...writeErrors, ...notFound },
@@ -53,11 +51,10 @@ export function registerRuleRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "post",
       path: "/v1/services/{stack}/{name}/rules",
       tags,
-      security,
       summary: "Add one rule at the end, or before the rule named `before` (weir route add)",
       request: { params: ServiceParams, body: jsonBody(AddRuleBody) },
       responses: { 201: jsonResponse(RuleList, "The rules with the new one"), ...writeErrors, ...notFound, ...conflict },
@@ -70,11 +67,10 @@ export function registerRuleRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "delete",
       path: "/v1/services/{stack}/{name}/rules/{rule}",
       tags,
-      security,
       summary: "Remove one rule (weir route rm)",
       request: { params: RuleParams },
       responses: { 200: jsonResponse(RuleList, "The rules without it"), ...writeErrors, ...notFound },

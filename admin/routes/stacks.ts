@@ -3,7 +3,8 @@
  * Export and apply of stack files (DESIGN §6). Export is YAML in exactly the §6 shape by
  * default and JSON on `Accept: application/json`; apply takes either.
  */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { accessRoute, read, write } from "../authorization.ts";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { WeirError } from "../../core/errors.ts";
 import { StackFile as CoreStackFile } from "../../core/model.ts";
@@ -12,7 +13,6 @@ import { parseOrThrow } from "../validation.ts";
 import { ApplyQuery, ApplyResult, commonErrors, conflict, jsonResponse, notFound, StackFile, StackParams, writeErrors } from "../schemas.ts";
 
 const tags = ["stacks"];
-const security = [{ bearer: [] }];
 
 /** The YAML of DESIGN §6: block style, sequences not indented under their key. */
 export function stackFileYaml(file: unknown): string {
@@ -49,11 +49,10 @@ const truthy = (flag: string | undefined) => flag === "1" || flag === "true";
 
 export function registerStackRoutes(app: OpenAPIHono<AdminEnv>): void {
   app.openapi(
-    createRoute({
+    accessRoute(read("path"), {
       method: "get",
       path: "/v1/stacks/{stack}",
       tags,
-      security,
       summary: "Export a stack file (weir export): YAML, or JSON with Accept: application/json",
       request: { params: StackParams },
       responses: {
@@ -74,11 +73,10 @@ export function registerStackRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "put",
       path: "/v1/stacks/{stack}",
       tags,
-      security,
       summary: "Apply a stack file (weir apply): each named service becomes exactly what the file says",
       description:
         "The path's stack wins over the file's `stack` field. `dry_run=1` returns the diff and changes nothing; " +

@@ -34,6 +34,10 @@ type StoreMethods = Pick<
   | "setRules"
   | "addRule"
   | "removeRule"
+  | "createToken"
+  | "listTokens"
+  | "removeToken"
+  | "checkToken"
 >;
 
 export type StoreClient = {

@@ -14,6 +14,7 @@
  * - history.ts, slot-tables.ts: history (HISTORY_KEEP entries), each slot table stored once
  * - publishing.ts: route records → outbox → KV; schema.ts: tables and migrations
  * - rollouts.ts, timers.ts: timed rollouts and the named timers on the one alarm
+ * - tokens.ts: API tokens (not config: no config version, no history)
  *
  * A new concern gets its own part: its tables in schema.ts, a class built in the
  * constructor, thin RPC methods here (and in client.ts). A change to routing config goes
@@ -42,6 +43,8 @@ import { ServiceWrites, type CreateServiceInput } from "./service-writes.ts";
 import { SlotTables } from "./slot-tables.ts";
 import { statsStoreOf } from "./stats-store.ts";
 import { Timers, type TimerHandler } from "./timers.ts";
+import { Tokens, type NewToken, type TokenCheck } from "./tokens.ts";
+import type { TokenView } from "../../core/token.ts";
 import { WritePath, type Change, type Plan } from "./write-path.ts";
 
 /** The name of the one global instance. */
@@ -65,6 +68,8 @@ export class ConfigStore extends DurableObject<Env> {
   private readonly reads: Reads;
   private readonly serviceWrites: ServiceWrites;
   private readonly domains: Domains;
+  /** API tokens (DESIGN §11) */
+  private readonly tokens: Tokens;
   /** timed rollouts (issue 6): their records, steps and analysis */
   private readonly rollouts: Rollouts;
 
@@ -101,6 +106,7 @@ export class ConfigStore extends DurableObject<Env> {
     this.reads = new Reads(this.services, this.historyStore);
     this.serviceWrites = new ServiceWrites(this.services, this.rollouts);
     this.domains = new Domains(this.services);
+    this.tokens = new Tokens(this.sql);
     this.publisher.drainSoon();
     this.timerHandlers = {
       [OUTBOX_TIMER]: () => this.publisher.onTimer(),
@@ -137,8 +143,9 @@ export class ConfigStore extends DurableObject<Env> {
   }
 
   /** The latest entries, and what HISTORY_KEEP pruned. */
-  history(filter: { service?: string; limit?: number } = {}): Outcome<HistoryPage> {
-    return this.answer(() => ({ entries: this.historyStore.list(filter), pruned: this.historyStore.pruned(filter.service) }));
+  /** The latest entries (of a token's stacks, when given), and what HISTORY_KEEP pruned. */
+  history(filter: { service?: string; limit?: number; stacks?: string[] } = {}): Outcome<HistoryPage> {
+    return this.answer(() => ({ entries: this.historyStore.list(filter), pruned: this.historyStore.pruned(filter.service, filter.stacks) }));
   }
 
   listDomains(): Outcome<DomainView[]> {
@@ -148,6 +155,25 @@ export class ConfigStore extends DurableObject<Env> {
   /** Route records waiting for KV (tests and operators). */
   pendingPublishes(): number {
     return this.publisher.pending();
+  }
+
+  // ---- API tokens (admin/store/tokens.ts) ----
+
+  createToken(token: NewToken, digest: ArrayBuffer): Outcome<TokenView> {
+    return this.answer(() => this.tokens.create(token, digest));
+  }
+
+  listTokens(): Outcome<TokenView[]> {
+    return this.answer(() => this.tokens.list());
+  }
+
+  removeToken(name: string): Outcome<TokenView> {
+    return this.answer(() => this.tokens.remove(name));
+  }
+
+  /** Every request with an API token asks here: no cache, so a revocation holds at once. */
+  checkToken(digest: ArrayBuffer): TokenCheck {
+    return this.tokens.check(digest, new Date());
   }
 
   // ---- service writes ----

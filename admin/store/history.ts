@@ -43,6 +43,8 @@ export interface HistoryRecord {
   configVersion: number;
   at: string;
   actor: string;
+  /** the client IP of the change's request (CF-Connecting-IP); null for the store's own steps */
+  ip: string | null;
   operation: string;
   summary: string;
   service: string;
@@ -54,12 +56,13 @@ export interface HistoryRecord {
   afterTable?: number;
 }
 
-const HISTORY_COLUMNS = "config_version, at, actor, operation, summary, service, before, after";
+const HISTORY_COLUMNS = "config_version, at, actor, ip, operation, summary, service, before, after";
 
 interface HistoryRow extends Record<string, SqlStorageValue> {
   config_version: number;
   at: string;
   actor: string;
+  ip: string | null;
   operation: string;
   summary: string;
   service: string;
@@ -70,6 +73,9 @@ interface HistoryRow extends Record<string, SqlStorageValue> {
 function stored(summary: string | null, table: number | null): StoredState | null {
   return summary === null || table === null ? null : { summary: JSON.parse(summary) as HistoryState, table };
 }
+
+/** The stack of a `service` column (`stack/name`), in SQL. */
+const STACK_OF_SERVICE = "substr(service, 1, instr(service, '/') - 1)";
 
 interface PrunedRow extends Record<string, SqlStorageValue> {
   service: string;
@@ -97,11 +103,12 @@ export class History {
     const beforeRules = before ? this.storeRuleTables(service, configVersion, before, this.lastRuleTables(service)) : undefined;
     const afterRules = after ? this.storeRuleTables(service, configVersion, after, beforeRules?.known ?? new Map()) : undefined;
     this.sql.exec(
-      `INSERT INTO history (config_version, at, actor, operation, summary, service, before, before_table, after, after_table)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO history (config_version, at, actor, ip, operation, summary, service, before, before_table, after, after_table)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       configVersion,
       record.at,
       record.actor,
+      record.ip,
       record.operation,
       record.summary,
       service,
@@ -136,20 +143,31 @@ export class History {
     return new Map(Object.entries(state.summary.ruleTables ?? {}).map(([name, id]) => [name, this.tables.get(id)]));
   }
 
-  /** The latest `limit` entries (of one service), oldest first. */
-  list(filter: { service?: string; limit?: number } = {}): HistoryEntry[] {
+  /**
+   * The latest `limit` entries (of one service; of some stacks only: a token's scope, applied
+   * before the limit so a scoped token still gets `limit` entries), oldest first.
+   */
+  list(filter: { service?: string; limit?: number; stacks?: readonly string[] } = {}): HistoryEntry[] {
     const limit = filter.limit ?? 100;
-    const rows =
-      filter.service === undefined
-        ? this.sql.exec<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history ORDER BY id DESC LIMIT ?`, limit).toArray()
-        : this.sql
-            .exec<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history WHERE service = ? ORDER BY id DESC LIMIT ?`, filter.service, limit)
-            .toArray();
+    const where: string[] = [];
+    const args: SqlStorageValue[] = [];
+    if (filter.service !== undefined) {
+      where.push("service = ?");
+      args.push(filter.service);
+    }
+    if (filter.stacks !== undefined) {
+      if (filter.stacks.length === 0) return [];
+      where.push(`${STACK_OF_SERVICE} IN (${filter.stacks.map(() => "?").join(", ")})`);
+      args.push(...filter.stacks);
+    }
+    const clause = where.length === 0 ? "" : `WHERE ${where.join(" AND ")}`;
+    const rows = this.sql.exec<HistoryRow>(`SELECT ${HISTORY_COLUMNS} FROM history ${clause} ORDER BY id DESC LIMIT ?`, ...args, limit).toArray();
     const view = (text: string | null): HistoryState | null => (text === null ? null : (JSON.parse(text) as HistoryState));
     return rows.reverse().map((r) => ({
       configVersion: r.config_version,
       at: r.at,
       actor: r.actor,
+      ip: r.ip,
       operation: r.operation,
       summary: r.summary,
       service: r.service,
@@ -158,12 +176,13 @@ export class History {
     }));
   }
 
-  /** What was pruned: in all, and per service (of one service, with the filter). */
-  pruned(service?: string): PrunedHistory {
-    const rows =
+  /** What was pruned: in all, and per service (of one service, of some stacks, with the filters). */
+  pruned(service?: string, stacks?: readonly string[]): PrunedHistory {
+    const all =
       service === undefined
         ? this.sql.exec<PrunedRow>(`SELECT service, entries, first_version, last_version, last_at FROM history_pruned ORDER BY service`).toArray()
         : this.sql.exec<PrunedRow>(`SELECT service, entries, first_version, last_version, last_at FROM history_pruned WHERE service = ?`, service).toArray();
+    const rows = stacks === undefined ? all : all.filter((r) => stacks.includes(r.service.split("/")[0]));
     const services = rows.map((r) => ({
       service: r.service,
       entries: r.entries,

@@ -18,6 +18,8 @@ export type IfMatch = "*" | number[];
 export interface WriteContext {
   /** token name; `root` for ADMIN_TOKEN */
   actor: string;
+  /** the client IP of the request (CF-Connecting-IP), recorded in history; none for the store's own steps */
+  ip?: string | null;
   ifMatch?: IfMatch;
 }
 
@@ -44,6 +46,8 @@ export interface HistoryEntry {
   configVersion: number;
   at: string;
   actor: string;
+  /** the client IP of the change's request, or null (a rollout step, or no CF-Connecting-IP) */
+  ip: string | null;
   operation: string;
   summary: string;
   service: string;

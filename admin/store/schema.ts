@@ -7,8 +7,11 @@
  * (API tokens, origin health) adds its statements here.
  */
 
-/** The layout this code writes: 2 = slot tables stored once, in `slot_tables` (issue 9 item 10). */
-export const SCHEMA_VERSION = 2;
+/**
+ * The layout this code writes: 2 = slot tables stored once, in `slot_tables` (issue 9 item
+ * 10); 3 = history records the client IP (issue 11).
+ */
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = [
   // config_version: the global, monotonic config version; outbox_attempts: failed publishes in a row;
@@ -27,11 +30,12 @@ export const SCHEMA = [
      host TEXT PRIMARY KEY, service TEXT NOT NULL, kind TEXT NOT NULL, what TEXT NOT NULL)`,
   `CREATE INDEX IF NOT EXISTS hostnames_service ON hostnames (service)`,
   // one row per service changed by a config version; before/after: {service, slots: counts, domains}
-  // JSON; before_table/after_table: ids in slot_tables (rollback restores them); NULL when absent
+  // JSON; before_table/after_table: ids in slot_tables (rollback restores them); NULL when absent;
+  // actor: the token's name; ip: the request's client IP (CF-Connecting-IP), NULL for rollout steps
   `CREATE TABLE IF NOT EXISTS history (
      id INTEGER PRIMARY KEY AUTOINCREMENT, config_version INTEGER NOT NULL, at TEXT NOT NULL,
      actor TEXT NOT NULL, operation TEXT NOT NULL, summary TEXT NOT NULL, service TEXT NOT NULL,
-     before TEXT, before_table INTEGER, after TEXT, after_table INTEGER)`,
+     before TEXT, before_table INTEGER, after TEXT, after_table INTEGER, ip TEXT)`,
   `CREATE INDEX IF NOT EXISTS history_service ON history (service, config_version)`,
   `CREATE INDEX IF NOT EXISTS history_before_table ON history (before_table)`,
   `CREATE INDEX IF NOT EXISTS history_after_table ON history (after_table)`,
@@ -50,6 +54,12 @@ export const SCHEMA = [
      seq INTEGER PRIMARY KEY AUTOINCREMENT, config_version INTEGER NOT NULL, key TEXT NOT NULL, record TEXT)`,
   // named timers multiplexed on the one Durable Object alarm ("outbox", "rollout:<service>")
   `CREATE TABLE IF NOT EXISTS timers (name TEXT PRIMARY KEY, due INTEGER NOT NULL)`,
+  // API tokens (admin/store/tokens.ts): stacks JSON; hash: SHA-256 of the secret (32 bytes), never
+  // the secret; lookup: hex of its first 8 bytes, the index a presented secret is found by
+  `CREATE TABLE IF NOT EXISTS tokens (
+     name TEXT PRIMARY KEY, role TEXT NOT NULL, stacks TEXT NOT NULL, lookup TEXT NOT NULL, hash BLOB NOT NULL,
+     created_at TEXT NOT NULL, created_by TEXT NOT NULL, expires_at TEXT, last_used_at TEXT)`,
+  `CREATE INDEX IF NOT EXISTS tokens_lookup ON tokens (lookup)`,
 ];
 
 function tableExists(sql: SqlStorage, name: string): boolean {
@@ -77,6 +87,8 @@ export function migrate(sql: SqlStorage, fromV1: () => void): void {
     sql.exec(`DROP INDEX IF EXISTS history_service`);
     sql.exec(`ALTER TABLE services ADD COLUMN slot_table INTEGER`);
   }
+  // layout 1's history is rebuilt below with the column; layout 2's gains it (old entries: NULL)
+  if (from === 2) sql.exec(`ALTER TABLE history ADD COLUMN ip TEXT`);
   for (const statement of SCHEMA) sql.exec(statement);
   if (from === 1) {
     fromV1();

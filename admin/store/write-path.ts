@@ -101,7 +101,7 @@ export class WritePath {
         const next = current + 1;
         this.parts.services.setVersion(next);
         const at = new Date().toISOString();
-        for (const change of changes) this.commit(next, at, w.actor, change);
+        for (const change of changes) this.commit(next, at, w.actor, change, w.ip ?? null);
         this.parts.history.prune(this.parts.keep());
         const value = result(next);
         if (dryRun) throw new DryRun(value);
@@ -120,7 +120,7 @@ export class WritePath {
   }
 
   /** Writes one service's change: hostname index (409 on a taken name), row, history, outbox. */
-  private commit(configVersion: number, at: string, actor: string, change: Change): void {
+  private commit(configVersion: number, at: string, actor: string, change: Change, ip: string | null): void {
     const { id, before, after } = change;
     this.parts.onChange(change, actor);
     const afterHosts = after ? hostnamesOf(after, this.parts.baseDomain) : new Map<string, { kind: string; what: string }>();
@@ -135,6 +135,7 @@ export class WritePath {
       configVersion,
       at,
       actor,
+      ip,
       operation: change.operation,
       summary: change.summary,
       service: id,

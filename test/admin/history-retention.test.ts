@@ -7,6 +7,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigStore } from "../../admin/store/config-store.ts";
 import { DEFAULT_HISTORY_KEEP } from "../../admin/store/history.ts";
+import { SCHEMA_VERSION } from "../../admin/store/schema.ts";
 import { newService, setWeights as setWeightsOp, stageRevision, type ServiceState } from "../../core/operations.ts";
 import { encodeSlotTable, slotCounts } from "../../core/slot-table.ts";
 import { api, currentVersion, env, expectError, inStore, json, origin, run, setWeights, stage, uniqueStack } from "./helpers.ts";
@@ -257,7 +258,7 @@ describe("migration from the old history layout", () => {
     });
     expect(result.tables).not.toContain("history_v1");
     expect(result.tables).toEqual(expect.arrayContaining(["history", "history_pruned", "slot_tables", "services"]));
-    expect(result.schemaVersion).toBe(2);
+    expect(result.schemaVersion).toBe(SCHEMA_VERSION);
     // the latest 4 of 5 entries were moved, with their config versions; the oldest is counted
     expect(result.history.ok && result.history.value.entries.map((e) => [e.configVersion, e.summary])).toEqual([
       [2, "change 2"],

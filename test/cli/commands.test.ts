@@ -239,7 +239,7 @@ describe("configuration and failures of the client", () => {
   it("fails with one line for a bad token, no token and an unreachable server", async () => {
     const closed = await freePort();
     await Promise.all([
-      fails(["ps"], "invalid admin token", { env: { WEIR_TOKEN: "wrong" } }),
+      fails(["ps"], "invalid token: no such token, or it has been revoked", { env: { WEIR_TOKEN: "wrong" } }),
       fails(["ps"], "no admin token: set WEIR_TOKEN or pass --token", { env: { WEIR_TOKEN: "" } }),
       fails(["ps"], `cannot reach the admin API at http://admin.weir.localhost:${closed}: ECONNREFUSED (is \`npm start\` running?)`, {
         env: { WEIR_URL: `http://admin.weir.localhost:${closed}` },
