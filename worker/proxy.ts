@@ -99,8 +99,6 @@ export interface ProxyTarget {
   retries?: RetryPolicy | null;
   /** a traffic rule's request header edits, applied last */
   requestEdits?: HeaderEdits | null;
-  /** set to the number of origin fetches made */
-  report?: { tries: number };
 }
 
 /** Proxies `request` to the target's origins; throws a WeirError when none answers. */
@@ -140,7 +138,6 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
     const wait = policy?.perTryMs != null ? Math.min(policy.perTryMs, left) : left;
     const timer = setTimeout(() => controller.abort(), wait);
     const last = !retryable || attempt === tries - 1;
-    if (target.report) target.report.tries = attempt + 1;
     try {
       response = await fetch(url, {
         method: request.method,
