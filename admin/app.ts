@@ -14,6 +14,7 @@ import { RETRY_AFTER_S } from "./auth-failures.ts";
 import { accessRoute, ANY_TOKEN, gate } from "./authorization.ts";
 import { discardRefusedBody, limitBody } from "./body-limit.ts";
 import { store, type AdminEnv } from "./context.ts";
+import { jsonBodyKeys } from "./body-parsing.ts";
 import { etagOf } from "./etag.ts";
 import { registerDomainRoutes } from "./routes/domains.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
@@ -56,6 +57,9 @@ adminApp.use("*", async (c, next) => {
 });
 
 adminApp.use("*", limitBody);
+
+// A JSON body with a key given twice is a 400 before any route reads it (issue 9).
+adminApp.use("*", jsonBodyKeys);
 
 registerServiceRoutes(adminApp);
 registerStackRoutes(adminApp);

@@ -6,6 +6,7 @@
 import { InvalidArgumentError, Option } from "commander";
 import { WeirError } from "../core/errors.ts";
 import { formatRate } from "../core/edge-stats.ts";
+import { own } from "../core/own-property.ts";
 import type { RolloutView } from "../core/rollout.ts";
 import { parsePercentText, bpToPercent } from "../core/weights.ts";
 import { checkDuration } from "./refs.ts";
@@ -73,9 +74,9 @@ export function checkWaitOptions(opts: WaitOptions): void {
 /** "rollout of test/svc started: v3 0% → 50% over 10m in 20 steps (config version 12)" */
 export function startedLine(body: unknown, configVersion: number | undefined): string {
   const r = body as RolloutView;
-  const moves = Object.keys(r.target)
-    .filter((v) => r.target[v] !== r.from[v])
-    .map((v) => `${v} ${formatRate(r.from[v] ?? 0)} → ${formatRate(r.target[v])}`)
+  const moves = Object.entries(r.target)
+    .filter(([v, target]) => target !== own(r.from, v))
+    .map(([v, target]) => `${v} ${formatRate(own(r.from, v) ?? 0)} → ${formatRate(target)}`)
     .join(", ");
   const what = r.kind === "promote" ? `promote ${r.version} after ramping ${moves}` : moves;
   const gate = r.analysis ? `, abort above ${formatRate(r.analysis.maxErrorRate)} errors` : "";

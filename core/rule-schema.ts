@@ -83,9 +83,23 @@ export const RuleMatch = z.strictObject({
 });
 export type RuleMatch = z.infer<typeof RuleMatch>;
 
+/**
+ * An object keyed by names the user chose (header names, versions). zod skips a
+ * `__proto__` key without a word (it cannot be assigned to the parsed object), so it is
+ * refused instead of vanishing (as core/model.ts `namedRecord` does).
+ */
+function keyed<V extends z.ZodType>(value: V) {
+  return z.preprocess((input, ctx) => {
+    if (typeof input === "object" && input !== null && !Array.isArray(input) && Object.hasOwn(input, "__proto__")) {
+      ctx.addIssue({ code: "custom", path: ["__proto__"], message: "'__proto__' is not a name a rule can use" });
+    }
+    return input;
+  }, z.record(z.string(), value));
+}
+
 const HeaderEdits = z.strictObject({
-  set: z.record(z.string(), Text).optional(),
-  add: z.record(z.string(), Text).optional(),
+  set: keyed(Text).optional(),
+  add: keyed(Text).optional(),
   remove: z.array(Text).optional(),
 });
 export type HeaderEdits = z.infer<typeof HeaderEdits>;
@@ -98,7 +112,7 @@ export const RuleShape = z.strictObject({
   match: RuleMatch.optional(),
   version: Text.optional(),
   /** a sticky split of this rule's traffic, percent by version, summing to 100 */
-  weights: z.record(z.string(), Percent).optional(),
+  weights: keyed(Percent).optional(),
   redirect: z
     .strictObject({
       scheme: z.enum(["http", "https"]).optional(),

@@ -4,11 +4,26 @@
  * OpenAPI document, `weir stats` and the error rate in `weir ps`.
  */
 import { z } from "zod";
-import { errorRate, errorsOf, latencyQuantile, responsesOf, type RevisionCounters } from "./edge-stats.ts";
+import { emptyCounters, errorRate, errorsOf, latencyQuantile, responsesOf, type RevisionCounters, type RevisionTotals } from "./edge-stats.ts";
+
+/** Part of a revision's traffic: what the weights sent it, or what requests pinned to it. */
+export const TrafficPartView = z.object({
+  requests: z.number().int(),
+  responses: z.number().int(),
+  errors: z.number().int(),
+  /** percent, null without responses */
+  errorRate: z.number().nullable(),
+});
+export type TrafficPartView = z.infer<typeof TrafficPartView>;
 
 export const RevisionStatsView = z.object({
   version: z.string(),
+  /** every request the revision served: weighted, pinned, and any counted before the split */
   requests: z.number().int(),
+  /** traffic the weights chose: what a rollout's analysis judges */
+  weighted: TrafficPartView,
+  /** traffic that named the revision (Weir-Revision header, version host, version-pinned domain) */
+  pinned: TrafficPartView,
   /** origin responses plus origin errors */
   responses: z.number().int(),
   status: z.object({ "1xx": z.number().int(), "2xx": z.number().int(), "3xx": z.number().int(), "4xx": z.number().int(), "5xx": z.number().int() }),
@@ -37,11 +52,20 @@ export const StatsView = z.object({
 });
 export type StatsView = z.infer<typeof StatsView>;
 
-export function revisionStatsView(version: string, c: RevisionCounters): RevisionStatsView {
+function partView(c: RevisionCounters): TrafficPartView {
+  return { requests: c.requests, responses: responsesOf(c), errors: errorsOf(c), errorRate: errorRate(c) };
+}
+
+/** A revision's line of the stats view; `totals` undefined when it served nothing in the window. */
+export function revisionStatsView(version: string, totals: RevisionTotals | undefined): RevisionStatsView {
+  const t = totals ?? { all: emptyCounters(), weighted: emptyCounters(), pinned: emptyCounters() };
+  const c = t.all;
   const answered = c.latency.reduce((a, b) => a + b, 0);
   return {
     version,
     requests: c.requests,
+    weighted: partView(t.weighted),
+    pinned: partView(t.pinned),
     responses: responsesOf(c),
     status: { "1xx": c.status[0], "2xx": c.status[1], "3xx": c.status[2], "4xx": c.status[3], "5xx": c.status[4] },
     originErrors: c.originErrors,

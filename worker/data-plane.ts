@@ -7,6 +7,7 @@
  * (sticky key → slot table). Adds `Weir-Revision` and `Weir-Rule` (unless the service
  * turned them off) and `Weir-Config-Version` to what it sends back.
  */
+import type { Selection } from "../core/edge-stats.ts";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
 import { MAX_HOST_LENGTH } from "../core/hostnames.ts";
 import type { CompiledRoute } from "../core/route-record.ts";
@@ -67,6 +68,10 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   if (rule !== null && (rule.action.kind === "redirect" || rule.action.kind === "respond")) {
     return ruleAnswer(rule, request, url, new Headers(weirHeaders(record, null, rule, undefined)));
   }
+  // Edge stats keep what the weights chose apart from what a request named (pin header,
+  // version host, version-pinned domain) or a rule sent to one version: only the former,
+  // the service's weights or a rule's weighted split, judges a canary (issue 9, §10).
+  const selection: Selection = index !== -1 || record.pin !== undefined || rule?.action.kind === "version" ? "pinned" : "weighted";
   if (index === -1) {
     const action = rule?.action;
     if (action?.kind === "version") index = action.index;
@@ -82,7 +87,7 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
     }
   }
   const revision = record.revisions[index];
-  if (rule !== null) return serveByRule(request, env, url, ctx, route, rule, index, setCookie);
+  if (rule !== null) return serveByRule(request, env, url, ctx, route, rule, index, setCookie, selection);
 
   const responseHeaders: [string, string][] = [[CONFIG_VERSION_HEADER, String(record.configVersion)]];
   if (record.revisionHeader) responseHeaders.push([REVISION_HEADER, revision.version]);
@@ -101,12 +106,12 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
       responseHeaders,
     });
     // Edge statistics (issue 6): counted in memory, flushed off the request path.
-    recordServed(env, ctx, record.service, revision.version, response.status, Date.now() - started);
+    recordServed(env, ctx, record.service, revision.version, selection, response.status, Date.now() - started);
     return response;
   } catch (error) {
     if (isWeirError(error)) {
       const originFailed = error.code === "origin_unreachable" || error.code === "origin_timeout";
-      recordServed(env, ctx, record.service, revision.version, originFailed ? "origin_error" : error.status, Date.now() - started);
+      recordServed(env, ctx, record.service, revision.version, selection, originFailed ? "origin_error" : error.status, Date.now() - started);
       return errorResponse(error, Object.fromEntries(responseHeaders));
     }
     throw error;
@@ -137,6 +142,7 @@ async function serveByRule(
   rule: CompiledRule,
   index: number,
   setCookie: string | undefined,
+  selection: Selection,
 ): Promise<Response> {
   const record = route.record;
   const revision = record.revisions[index];
@@ -175,13 +181,13 @@ async function serveByRule(
       retries: rule.retries,
       requestEdits: rule.requestHeaders,
     });
-    recordServed(env, ctx, record.service, revision.version, response.status, Date.now() - started);
+    recordServed(env, ctx, record.service, revision.version, selection, response.status, Date.now() - started);
     if (rule.responseHeaders !== null) applyHeaderEdits(response.headers, rule.responseHeaders);
     return response;
   } catch (error) {
     if (isWeirError(error)) {
       const originFailed = error.code === "origin_unreachable" || error.code === "origin_timeout";
-      recordServed(env, ctx, record.service, revision.version, originFailed ? "origin_error" : error.status, Date.now() - started);
+      recordServed(env, ctx, record.service, revision.version, selection, originFailed ? "origin_error" : error.status, Date.now() - started);
       return errorResponse(error, Object.fromEntries(responseHeaders));
     }
     throw error;

@@ -6,7 +6,7 @@
  */
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import { accessRoute, read, write } from "../authorization.ts";
-import { emptyCounters, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
+import { revisionTotals, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
 import { WeirError } from "../../core/errors.ts";
 import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { RolloutView as CoreRolloutView } from "../../core/rollout.ts";
@@ -120,7 +120,8 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       method: "get",
       path: "/v1/services/{stack}/{name}/stats",
       tags,
-      summary: "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, status classes, origin errors, error rate, latency (weir stats). A removed service still answers, with the revisions it had and `removed`, until a new service takes its name",
+      summary:
+        "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, split into weighted and pinned traffic, status classes, origin errors, error rate, latency (weir stats). A removed service still answers, with the revisions it had and `removed`, until a new service takes its name",
       request: { params: ServiceParams, query: StatsQuery },
       responses: { 200: jsonResponse(StatsView, "Statistics of the service's revisions"), ...commonErrors, ...notFound, 422: writeErrors[422] },
     }),
@@ -131,14 +132,15 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       const { versions, removed } = settle(c, await store(c).statsSubject(stack, name));
       const to = Date.now();
       const from = to - span;
-      const counts = await statsStoreOf(c.env, `${stack}/${name}`).window(from, to);
+      // A Map: revision names are user-chosen (one named `constructor` once made this a 500).
+      const totals = revisionTotals(await statsStoreOf(c.env, `${stack}/${name}`).window(from, to));
       return c.json(
         {
           service: `${stack}/${name}`,
           window,
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
-          revisions: versions.map((v) => revisionStatsView(v, counts[v] ?? emptyCounters())),
+          revisions: versions.map((v) => revisionStatsView(v, totals.get(v))),
           ...(removed ? { removed } : {}),
         },
         200,

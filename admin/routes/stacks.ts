@@ -5,9 +5,10 @@
  */
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import { accessRoute, read, write } from "../authorization.ts";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { stringify as stringifyYaml } from "yaml";
 import { WeirError } from "../../core/errors.ts";
 import { StackFile as CoreStackFile } from "../../core/model.ts";
+import { parseYamlBody } from "../body-parsing.ts";
 import { settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
 import { parseOrThrow } from "../validation.ts";
 import { ApplyQuery, ApplyResult, commonErrors, conflict, jsonResponse, notFound, StackFile, StackParams, writeErrors } from "../schemas.ts";
@@ -23,7 +24,10 @@ function wantsJson(accept: string | undefined): boolean {
   return /\bapplication\/json\b/i.test(accept ?? "");
 }
 
-/** The request body as a stack file object: JSON by content type, YAML otherwise. */
+/**
+ * The request body as a stack file object: JSON by content type, YAML otherwise. A key
+ * given twice is a 400 either way (JSON: the app's jsonBodyKeys middleware).
+ */
 async function readStackFile(c: AdminContext): Promise<unknown> {
   const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
   // Decoded by hand: workerd warns when .text() reads a body it does not deem textual (YAML).
@@ -38,11 +42,7 @@ async function readStackFile(c: AdminContext): Promise<unknown> {
   if (type !== "" && !["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"].includes(type)) {
     throw new WeirError("bad_request", `unsupported Content-Type '${type}': send application/yaml or application/json`);
   }
-  try {
-    return parseYaml(text, { prettyErrors: false });
-  } catch (error) {
-    throw new WeirError("bad_request", `body is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
-  }
+  return parseYamlBody(text);
 }
 
 const truthy = (flag: string | undefined) => flag === "1" || flag === "true";

@@ -5,6 +5,7 @@
  */
 import type { Command } from "commander";
 import { WeirError } from "../../core/errors.ts";
+import { hasOwn } from "../../core/own-property.ts";
 import { clientFor, examples, outputOption, printJson, versionNote, type CliContext } from "../context.ts";
 import { checkDuration, parseWeightAssignment } from "../refs.ts";
 import { weightsLine } from "../summary.ts";
@@ -28,7 +29,7 @@ export function weightsBody(assignments: readonly string[], opts: Omit<WeightOpt
   }
   const weights: Record<string, number> = {};
   for (const a of parsed) {
-    if (a.version in weights) throw new WeirError("bad_request", `${stack}/${name}:${a.version} is given twice`);
+    if (hasOwn(weights, a.version)) throw new WeirError("bad_request", `${stack}/${name}:${a.version} is given twice`);
     weights[a.version] = a.percent;
   }
   return {

@@ -114,6 +114,14 @@ describe("every value rule, refused naming the rule and the field", () => {
     expect(refusal(rule)).toMatch(message);
   });
 
+  it("refuses __proto__ as a key instead of letting it vanish", () => {
+    for (const rule of [JSON.parse('{"name":"r","weights":{"__proto__":50,"v0":50}}'), JSON.parse('{"name":"r","requestHeaders":{"set":{"__proto__":"x"}}}')]) {
+      const result = Rule.safeParse(rule);
+      expect(result.success).toBe(false);
+      expect(issues(result).map((i) => i.message).join()).toContain("'__proto__' is not a name a rule can use");
+    }
+  });
+
   it("accepts percentages with two decimals", () => {
     expect(Rule.safeParse({ name: "r", weights: { v3: 12.25, v0: 87.75 } }).success).toBe(true);
     expect(Rule.safeParse({ name: "r", fault: { abort: { status: 503, percent: 0.01 } } }).success).toBe(true);

@@ -10,7 +10,8 @@
  *            /upload (length and sha256 of the body),
  *            /gzip (gzip whatever Accept-Encoding says), /redirect, /hold/ID + /release/ID
  *            (a response that stays open until released), /hop (hop-by-hop response
- *            headers), /ws (WebSocket echo, `ws` package), /early-hints (103, then 200)
+ *            headers), /status/NNN (answers NNN), /ws (WebSocket echo, `ws` package),
+ *            /early-hints (103, then 200)
  *  dead      a port that was bound and closed: connections are refused
  *  failing   any path: 500 "Internal Server Error" (a broken canary, issue 6)
  *  recorder  any path: waits `x-delay` ms (header), then 200 "recorded"; remembers each
@@ -132,6 +133,13 @@ function labHandler(held: Map<string, ServerResponse>): Handler {
         res.writeHead(200, { "content-type": "text/plain" });
         res.end("after hints");
         return;
+      case "status": {
+        // /status/503 answers 503: one origin whose success or failure a test picks by path
+        const code = Number(id);
+        res.writeHead(code >= 200 && code <= 599 ? code : 400, { "content-type": "text/plain" });
+        res.end(`status ${id}`);
+        return;
+      }
       case "hop":
         res.writeHead(200, {
           "content-type": "text/plain",
