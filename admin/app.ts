@@ -20,6 +20,7 @@ import { registerDomainRoutes } from "./routes/domains.ts";
 import { registerHealthRoutes } from "./routes/health.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerRolloutRoutes } from "./routes/rollouts.ts";
+import { registerRuleRoutes } from "./routes/rules.ts";
 import { registerServiceRoutes } from "./routes/services.ts";
 import { registerStackRoutes } from "./routes/stacks.ts";
 import { registerTokenRoutes } from "./routes/tokens.ts";
@@ -67,6 +68,7 @@ registerHistoryRoutes(adminApp);
 registerDomainRoutes(adminApp);
 registerRolloutRoutes(adminApp);
 registerHealthRoutes(adminApp);
+registerRuleRoutes(adminApp);
 registerTokenRoutes(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

@@ -64,6 +64,7 @@ export function serviceView(stored: StoredService, style: EndpointStyle): Servic
       };
     }),
     domains: stored.domains,
+    rules: service.rules ?? [],
   };
 }
 
@@ -77,6 +78,8 @@ export interface HistoryStateView {
   health?: HealthConfig;
   revisions: { version: string; origins: string[]; weight: number; health?: HealthConfig }[];
   domains: { host: string; version?: string }[];
+  /** traffic rules in order (DESIGN §10) */
+  rules: NonNullable<HistoryState["service"]["rules"]>;
 }
 
 function stateView(state: HistoryState | null): HistoryStateView | null {
@@ -96,6 +99,7 @@ function stateView(state: HistoryState | null): HistoryStateView | null {
       ...(r.health === undefined ? {} : { health: r.health }),
     })),
     domains: state.domains,
+    rules: service.rules ?? [],
   };
 }
 

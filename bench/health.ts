@@ -160,7 +160,7 @@ function markedRecords(stack: string, name: string, origin: string, dead: string
   const table = createSlotTable("v0");
   rebalance(table, { v0: 5000, v1: 3000, v2: 2000 });
   const down: DownOrigin[] = ["v0", "v1", "v2"].map((version) => ({ version, origin: dead }));
-  return buildRouteRecords(service, table, 1, BENCH_BASE_DOMAIN, [], down);
+  return buildRouteRecords(service, table, 1, BENCH_BASE_DOMAIN, [], undefined, down);
 }
 
 type CpuVariant = "pass" | "plain" | "marked" | "baseline";

@@ -4,11 +4,13 @@
  * admin API, the stack file and the CLI, and of the OpenAPI document.
  */
 import { z } from "zod";
+import { DNS_LABEL } from "./dns-label.ts";
 import { HealthConfig, HealthInput } from "./health.ts";
 import { escapeUnprintable } from "./printable.ts";
+import { RuleList } from "./rule-schema.ts";
 import { isWholeBasisPoints, TOTAL_BP } from "./weights.ts";
 
-export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export { DNS_LABEL };
 
 export const DnsLabel = z
   .string()
@@ -162,6 +164,8 @@ export const ServiceConfig = z.object({
   revisionHeader: z.boolean(),
   createdAt: z.string(),
   revisions: z.array(RevisionConfig),
+  /** traffic rules (DESIGN §10), first match wins; absent when the service has none */
+  rules: RuleList.optional(),
   /** the primary's health checks (DESIGN §13) */
   health: HealthConfig.optional(),
 });
@@ -242,6 +246,7 @@ export const StackFileService = z.strictObject({
   revisionHeader: z.boolean().optional(),
   health: HealthInput.optional(),
   revisions: namedRecord(StackFileRevision).default({}),
+  rules: RuleList.optional(),
 });
 
 export const StackFile = z.strictObject({

@@ -9,7 +9,12 @@ import { serviceSalt } from "./hash.ts";
 import { downKeys, type DownOrigin } from "./health.ts";
 import type { ServiceConfig } from "./model.ts";
 import { base64ToBytes, bytesToBase64 } from "./base64.ts";
-import { ownersByPosition, SLOT_COUNT, type SlotTable } from "./slot-table.ts";
+import { ownersByPosition, SLOT_COUNT, soleOwner, type SlotTable } from "./slot-table.ts";
+import { RuleShape } from "./rule-schema.ts";
+import { compileRules, type CompiledRule, type RecordRule } from "./rule-match.ts";
+import type { RuleTables } from "./rule-tables.ts";
+
+export { soleOwner };
 
 export const ROUTE_KEY_PREFIX = "route:";
 
@@ -18,9 +23,12 @@ export function routeKey(host: string): string {
   return ROUTE_KEY_PREFIX + normalizeHost(host);
 }
 
+/** A rule in a record: the rule as configured, and the owner bytes of its split. */
+const RouteRule = RuleShape.extend({ slots: z.string().optional() });
+
 export const RouteRecord = z.object({
-  /** record schema version */
-  v: z.literal(1),
+  /** record schema version: 2 when the record carries rules, so a Worker that predates rules refuses it */
+  v: z.union([z.literal(1), z.literal(2)]),
   /** `stack/name` */
   service: z.string(),
   configVersion: z.number().int().nonnegative(),
@@ -39,6 +47,8 @@ export const RouteRecord = z.object({
   pin: z.number().int().nonnegative().optional(),
   /** base64 of SLOT_COUNT bytes, each a position in `revisions`; absent when pinned */
   slots: z.string().optional(),
+  /** traffic rules in order (DESIGN §10); only on weighted records, absent when none */
+  rules: z.array(RouteRule).optional(),
 });
 export type RouteRecord = z.infer<typeof RouteRecord>;
 
@@ -82,6 +92,7 @@ export function buildRouteRecords(
   configVersion: number,
   baseDomain: string,
   domains: readonly DomainBinding[] = [],
+  ruleTables?: RuleTables,
   down: readonly DownOrigin[] = [],
 ): Map<string, RouteRecord> {
   const id = `${service.stack}/${service.name}`;
@@ -98,11 +109,22 @@ export function buildRouteRecords(
     revisionHeader: service.revisionHeader,
     salt: serviceSalt(id),
   };
+  const order = revisionOrder(service);
   const weighted: RouteRecord = {
     ...common,
     revisions,
-    slots: bytesToBase64(ownersByPosition(table, revisionOrder(service))),
+    slots: bytesToBase64(ownersByPosition(table, order)),
   };
+  // Rules apply on the service host and its domains; per-version hosts skip them (§10).
+  if (service.rules !== undefined && service.rules.length > 0) {
+    weighted.v = 2;
+    weighted.rules = service.rules.map((rule): RecordRule => {
+      if (rule.weights === undefined) return rule;
+      const ruleTable = ruleTables?.get(rule.name);
+      if (ruleTable === undefined) throw new RangeError(`rule '${rule.name}' splits traffic but has no slot table`);
+      return { ...rule, slots: bytesToBase64(ownersByPosition(ruleTable, order)) };
+    });
+  }
   const pinned = (version: string): RouteRecord => ({
     ...common,
     revisions: revisions.filter((r) => r.version === version),
@@ -124,6 +146,8 @@ export interface CompiledRoute {
   record: RouteRecord;
   /** slot → position in record.revisions; null when pinned */
   slots: Uint8Array | null;
+  /** the traffic rules in order; null when the record has none (the hot path then skips them) */
+  rules: CompiledRule[] | null;
   /**
    * The position of the one revision that serves every request, or -1 when the slot table
    * has two owners or more. Set for a pinned host and for a table one revision fills (the
@@ -153,7 +177,7 @@ export function usableOrigins(record: Pick<RouteRecord, "revisions">): (readonly
 export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   if (record.pin !== undefined) {
     if (record.pin >= record.revisions.length) throw new RangeError("route record pin is out of range");
-    return { record, slots: null, sole: record.pin, usable: usableOrigins(record) };
+    return { record, slots: null, rules: null, sole: record.pin, usable: usableOrigins(record) };
   }
   if (record.slots === undefined) throw new RangeError("route record has neither pin nor slots");
   const slots = base64ToBytes(record.slots);
@@ -161,12 +185,9 @@ export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   for (let i = 0; i < SLOT_COUNT; i++) {
     if (slots[i] >= record.revisions.length) throw new RangeError("route record slot points past its revisions");
   }
-  return { record, slots, sole: soleOwner(slots), usable: usableOrigins(record) };
-}
-
-/** The owner of every slot of a decoded table, or -1 when two or more share it. Once per compile. */
-export function soleOwner(slots: Uint8Array): number {
-  const first = slots.length === 0 ? -1 : slots[0];
-  for (let i = 1; i < slots.length; i++) if (slots[i] !== first) return -1;
-  return first;
+  const rules =
+    record.rules === undefined || record.rules.length === 0
+      ? null
+      : compileRules(record.rules, record.revisions.map((r) => r.version), record.service);
+  return { record, slots, rules, sole: soleOwner(slots), usable: usableOrigins(record) };
 }

@@ -7,6 +7,7 @@
 import { describeHealth, sameHealth, type HealthConfig } from "./health.ts";
 import { comparableOrigin, type RevisionConfig, type ServiceConfig, type StackFile } from "./model.ts";
 import { bpToPercent, formatPercent, percentToBp } from "./weights.ts";
+import { describeRuleChanges, sameRules } from "./rule-diff.ts";
 
 type StackFileService = StackFile["services"][string];
 
@@ -28,6 +29,7 @@ function exportService(service: ServiceConfig): StackFileService {
       }),
     );
   }
+  if (service.rules !== undefined && service.rules.length > 0) entry.rules = structuredClone(service.rules);
   return entry as StackFileService;
 }
 
@@ -65,6 +67,7 @@ export function declaredService(
     }),
   };
   if (entry.health !== undefined) declared.health = { ...entry.health };
+  if (entry.rules !== undefined && entry.rules.length > 0) declared.rules = structuredClone(entry.rules);
   return declared;
 }
 
@@ -100,7 +103,7 @@ export function sameRouting(a: ServiceConfig, b: ServiceConfig): boolean {
         .map((r) => [r.version, originsKey(r.origins), r.weight, healthKey(r.health)] as const)
         .sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
     ]);
-  return strip(a) === strip(b);
+  return strip(a) === strip(b) && sameRules(a.rules, b.rules);
 }
 
 /** Human-readable lines describing what changes from `before` to `after`. */
@@ -111,6 +114,7 @@ export function describeChange(before: ServiceConfig | null, after: ServiceConfi
     return [
       `create with primary ${a.version} → ${a.origins.join(", ")}`,
       ...a.revisions.map((r) => `stage ${r.version} → ${r.origins.join(", ")} at ${formatPercent(r.weight)}`),
+      ...describeRuleChanges(undefined, a.rules),
     ];
   }
   if (after === null) return [`remove (primary ${before.version}, ${before.revisions.length} staged)`];
@@ -132,5 +136,6 @@ export function describeChange(before: ServiceConfig | null, after: ServiceConfi
     }
   }
   for (const r of before.revisions) if (!now.has(r.version)) lines.push(`remove revision ${r.version}`);
+  lines.push(...describeRuleChanges(before.rules, after.rules));
   return lines;
 }

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { HealthConfig } from "./health.ts";
+import { RuleShape } from "./rule-schema.ts";
 
 /** `unhealthy`: health checks mark every origin of the revision down (DESIGN §13). */
 export const RevisionState = z.enum(["active", "staged", "unhealthy"]);
@@ -54,6 +55,8 @@ export const ServiceView = z.object({
   revisions: z.array(RevisionView),
   /** custom domains bound to this service or one of its versions */
   domains: z.array(z.object({ host: z.string(), version: z.string().optional() })),
+  /** traffic rules in order, the first match wins (DESIGN §10) */
+  rules: z.array(RuleShape),
 });
 export type ServiceView = z.infer<typeof ServiceView>;
 

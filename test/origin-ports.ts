@@ -11,6 +11,9 @@ export interface OriginPorts {
   lab: number;
   dead: number;
   failing: number;
+  recorder: number;
+  unavailable: number;
+  flaky: number;
   rawStatus: number;
   /** the control server of switchable origins (test/setup/origins.ts) */
   control: number;

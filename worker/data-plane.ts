@@ -1,14 +1,20 @@
 /**
  * @module worker/data-plane
- * Every non-admin request: hostname → route (KV via the isolate cache) → revision (pin
- * header, or sticky key → slot table) → the revision's usable origins (origin health:
- * worker/origin-health.ts). Adds `Weir-Revision` (unless the service turned it off) and
+ * Every non-admin request: hostname → route (KV via the isolate cache) → revision → the
+ * revision's origins. The order of decision (DESIGN §10): a per-version host serves its
+ * version; the `Weir-Revision` pin header picks the version (a rule that redirects or
+ * responds still wins); then the first matching traffic rule; then the service's weights
+ * (sticky key → slot table). Then origin health (DESIGN §13, worker/origin-health.ts):
+ * origins marked down or passively ejected are skipped, and a revision with none left
+ * hands the request to the primary unless the request named its version. Adds
+ * `Weir-Revision` and `Weir-Rule` (unless the service turned them off) and
  * `Weir-Config-Version` to what it sends back.
  */
 import type { Selection } from "../core/edge-stats.ts";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
 import { MAX_HOST_LENGTH } from "../core/hostnames.ts";
 import type { CompiledRoute } from "../core/route-record.ts";
+import { firstMatch, rewrittenPathAndQuery, splitRevision, type CompiledRule } from "../core/rule-match.ts";
 import { selectRevision } from "../core/selection.ts";
 import { stickyKey } from "./affinity.ts";
 import type { Env } from "./env.ts";
@@ -18,6 +24,7 @@ import { discardUnreadBody } from "./refused-body.ts";
 import { splitRequestUrl, type RequestUrl } from "./request-url.ts";
 import { cacheMs, lookupRoute } from "./route-cache.ts";
 import { recordServed, type WaitUntil } from "./stats-recorder.ts";
+import { applyHeaderEdits, faultAbort, faultDelay, mirrors, ruleAnswer, ruleRequestOf, RULE_HEADER } from "./rule-step.ts";
 
 export const REVISION_HEADER = "weir-revision";
 export const CONFIG_VERSION_HEADER = "weir-config-version";
@@ -60,38 +67,41 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   let setCookie: string | undefined;
   const pinned = request.headers.get(REVISION_HEADER);
   if (pinned !== null) index = record.revisions.findIndex((r) => r.version === pinned);
+  // Rules ride only on weighted records: per-version hosts never get here with any.
+  const rule: CompiledRule | null = route.rules === null ? null : firstMatch(route.rules, ruleRequestOf(request, url));
+  if (rule !== null && (rule.action.kind === "redirect" || rule.action.kind === "respond")) {
+    return ruleAnswer(rule, request, url, new Headers(weirHeaders(record, null, rule, undefined)));
+  }
+  // The request named its version (pin header, version host, version-pinned domain): health never moves it.
+  const named = index !== -1 || record.pin !== undefined;
   // Edge stats keep what the weights chose apart from what a request named (pin header,
-  // version host, version-pinned domain): only the former judges a canary (issue 9).
-  const selection: Selection = index !== -1 || record.pin !== undefined ? "pinned" : "weighted";
+  // version host, version-pinned domain) or a rule sent to one version: only the former,
+  // the service's weights or a rule's weighted split, judges a canary (issue 9, §10).
+  const selection: Selection = index !== -1 || record.pin !== undefined || rule?.action.kind === "version" ? "pinned" : "weighted";
   if (index === -1) {
-    // One revision serves everything (pinned host, or the others at weight 0): no key, no cookie.
-    if (route.sole !== -1) index = route.sole;
+    const action = rule?.action;
+    if (action?.kind === "version") index = action.index;
+    // One revision serves everything (a split's sole owner; a pinned host, or the others at
+    // weight 0): no key, no cookie.
+    else if (action?.kind === "split" && action.single !== -1) index = action.single;
+    else if (action?.kind !== "split" && route.sole !== -1) index = route.sole;
     else {
       const got = stickyKey(request, record.affinity, env.STICKY_SECRET, url.https);
       const sticky = got instanceof Promise ? await got : got;
-      index = selectRevision(route, sticky.key);
+      index = action?.kind === "split" ? splitRevision(action, sticky.key) : selectRevision(route, sticky.key);
       setCookie = sticky.setCookie;
     }
   }
-  let origins: readonly string[] = record.revisions[index].origins;
-  if (route.usable !== null) {
-    // Health checks mark origins down (DESIGN §13): skip them. A revision with none left hands
-    // its requests to the primary (the key keeps its slot, so its users return on recovery),
-    // unless the request chose the version itself; with the primary down too, try anyway.
-    const usable = route.usable[index];
-    if (usable !== null) origins = usable;
-    else if (selection === "weighted" && index !== 0 && route.usable[0] !== null) {
-      index = 0;
-      origins = route.usable[0];
-    }
-  }
-  origins = withoutEjected(origins);
+  const usable = healthyTarget(route, index, !named);
+  index = usable.index;
   const revision = record.revisions[index];
+  if (rule !== null) return serveByRule(request, env, url, ctx, route, rule, index, usable.origins, setCookie, selection);
 
   const responseHeaders: [string, string][] = [[CONFIG_VERSION_HEADER, String(record.configVersion)]];
   if (record.revisionHeader) responseHeaders.push([REVISION_HEADER, revision.version]);
   if (setCookie !== undefined) responseHeaders.push(["set-cookie", setCookie]);
 
+  const origins = usable.origins;
   const started = Date.now();
   try {
     const response = await proxy(request, {
@@ -106,6 +116,105 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
     });
     // Edge statistics (issue 6): counted in memory, flushed off the request path.
     recordServed(env, ctx, record.service, revision.version, selection, response.status, Date.now() - started);
+    return response;
+  } catch (error) {
+    if (isWeirError(error)) {
+      const originFailed = error.code === "origin_unreachable" || error.code === "origin_timeout";
+      recordServed(env, ctx, record.service, revision.version, selection, originFailed ? "origin_error" : error.status, Date.now() - started);
+      return errorResponse(error, Object.fromEntries(responseHeaders));
+    }
+    throw error;
+  }
+}
+
+/**
+ * The revision that serves and the origins it may try (DESIGN §13): those health checks do
+ * not mark down, less those this isolate ejected. A revision with every origin marked down
+ * hands over to the primary when `mayFailOver` (the weights or a rule chose it, the
+ * request did not name it) and the primary has an origin left; otherwise it tries its own
+ * anyway. A route with no mark costs one null check, an isolate with no failure one more.
+ */
+function healthyTarget(route: CompiledRoute, index: number, mayFailOver: boolean): { index: number; origins: readonly string[] } {
+  let origins: readonly string[] = route.record.revisions[index].origins;
+  if (route.usable !== null) {
+    const usable = route.usable[index];
+    if (usable !== null) origins = usable;
+    else if (mayFailOver && index !== 0 && route.usable[0] !== null) {
+      index = 0;
+      origins = route.usable[0];
+    }
+  }
+  return { index, origins: withoutEjected(origins) };
+}
+
+/** Weir's own response headers for a revision (null: the rule answers itself). */
+function weirHeaders(record: CompiledRoute["record"], version: string | null, rule: CompiledRule | null, setCookie: string | undefined): [string, string][] {
+  const headers: [string, string][] = [[CONFIG_VERSION_HEADER, String(record.configVersion)]];
+  if (record.revisionHeader) {
+    if (version !== null) headers.push([REVISION_HEADER, version]);
+    if (rule !== null) headers.push([RULE_HEADER, rule.name]);
+  }
+  if (setCookie !== undefined) headers.push(["set-cookie", setCookie]);
+  return headers;
+}
+
+/**
+ * A request a rule routes to revision `index`: fault injection, the mirror, rewrites,
+ * header edits, the rule's timeout and retries, then the rule's response header edits.
+ */
+async function serveByRule(
+  request: Request,
+  env: Env,
+  url: RequestUrl,
+  ctx: WaitUntil | undefined,
+  route: CompiledRoute,
+  rule: CompiledRule,
+  index: number,
+  origins: readonly string[],
+  setCookie: string | undefined,
+  selection: Selection,
+): Promise<Response> {
+  const record = route.record;
+  const revision = record.revisions[index];
+  const responseHeaders = weirHeaders(record, revision.version, rule, setCookie);
+  if (rule.fault !== null) {
+    await faultDelay(rule);
+    const aborted = await faultAbort(rule, request, new Headers(responseHeaders));
+    if (aborted !== null) return aborted;
+  }
+
+  const pathAndQuery = rewrittenPathAndQuery(rule, url.pathAndQuery);
+  const host = rule.rewriteHost ?? url.rawHost;
+  const timeout = rule.timeoutMs ?? timeoutMs(env.ORIGIN_TIMEOUT_MS);
+  // A mirror whose revision has every origin marked down is not sent: it would only fail.
+  const mirrorOrigins = rule.mirror === null ? null : route.usable === null ? record.revisions[rule.mirror.index].origins : route.usable[rule.mirror.index];
+  if (ctx !== undefined && rule.mirror !== null && mirrorOrigins !== null && mirrors(rule, request)) {
+    const copy = new Request(request.url, { method: request.method, headers: request.headers });
+    // A copy, its response discarded: its failure or slowness never reaches the client.
+    ctx.waitUntil(
+      proxy(copy, { pathAndQuery, host, https: url.https, origins: mirrorOrigins, start: 0, timeoutMs: timeout, responseHeaders: [], requestEdits: rule.requestHeaders })
+        .then((res) => res.body?.cancel())
+        .catch(() => undefined),
+    );
+  }
+
+  const started = Date.now();
+  try {
+    const response = await proxy(request, {
+      pathAndQuery,
+      host,
+      https: url.https,
+      origins,
+      start: origins.length === 1 ? 0 : nextOrigin++ % origins.length,
+      timeoutMs: timeout,
+      responseHeaders,
+      // retries go to the revision's next usable origin: never one marked down or ejected
+      retries: rule.retries,
+      requestEdits: rule.requestHeaders,
+      onAttempt: noteOriginResult,
+    });
+    recordServed(env, ctx, record.service, revision.version, selection, response.status, Date.now() - started);
+    if (rule.responseHeaders !== null) applyHeaderEdits(response.headers, rule.responseHeaders);
     return response;
   } catch (error) {
     if (isWeirError(error)) {

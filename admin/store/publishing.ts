@@ -56,7 +56,7 @@ export class Publisher {
   enqueue(configVersion: number, before: ServiceState | null, after: ServiceState | null): void {
     const afterHosts = after ? hostnamesOf(after, this.baseDomain) : new Map<string, unknown>();
     const records = after
-      ? buildRouteRecords(after.service, after.table, configVersion, this.baseDomain, after.domains, this.downOf(serviceIdOf(after.service)))
+      ? buildRouteRecords(after.service, after.table, configVersion, this.baseDomain, after.domains, after.ruleTables, this.downOf(serviceIdOf(after.service)))
       : new Map();
     for (const [host, record] of records) this.outbox.enqueue(configVersion, routeKey(host), record);
     const gone = new Set([...(before ? hostnamesOf(before, this.baseDomain).keys() : []), ...afterHosts.keys()]);
@@ -70,7 +70,7 @@ export class Publisher {
    * origins marked down now. Its hostnames are the same, so there is nothing to delete.
    */
   republish(configVersion: number, state: ServiceState, down: readonly DownOrigin[]): void {
-    const records = buildRouteRecords(state.service, state.table, configVersion, this.baseDomain, state.domains, down);
+    const records = buildRouteRecords(state.service, state.table, configVersion, this.baseDomain, state.domains, state.ruleTables, down);
     for (const [host, record] of records) this.outbox.enqueue(configVersion, routeKey(host), record);
     this.timers.ensureBy(OUTBOX_TIMER, Date.now() + PUBLISH_GRACE_MS);
   }

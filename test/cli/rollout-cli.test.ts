@@ -146,7 +146,7 @@ describe("automatic abort, end to end", () => {
     // --watch returns when the rollout ends: an abort exits 1 with the reason on stderr
     const watch = await weir.weir(["rollout", "status", "cli/auto", "--watch"]);
     expect(watch.code).toBe(1);
-    expect(watch.stderr).toBe("error: the rollout of cli/auto was aborted at step 0/2: error rate: bad: 8 of 8 responses failed (100%), above the 5% limit\n");
+    expect(watch.stderr).toBe("error: the rollout of cli/auto was aborted at step 0/2: error rate: bad: 8 of 8 weighted responses failed (100%), above the 5% limit\n");
     const watched = watch.stdout;
     expect(watched).toContain("cli/auto rollout (weights over 20s) aborted: step 0/2");
     expect(watched).toContain("bad: 8/8 failed (100%) → fail");

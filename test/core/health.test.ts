@@ -146,7 +146,7 @@ describe("route records", () => {
       { version: "v0", origin: "http://b" },
       { version: "v3", origin: "http://c" },
     ];
-    const records = buildRouteRecords(s, table, 7, "weir.localhost", [], down);
+    const records = buildRouteRecords(s, table, 7, "weir.localhost", [], undefined, down);
     const weighted = records.get("svc.t.weir.localhost")!;
     expect(weighted.configVersion).toBe(7);
     expect(weighted.revisions.map((r) => r.down)).toEqual([[1], [0], undefined]);

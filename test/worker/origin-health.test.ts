@@ -30,7 +30,7 @@ async function seedMarked(name: string, primary: string[], canary: string[], dow
   };
   const table = createSlotTable("v0");
   rebalance(table, { v0: 5000, v3: 5000 });
-  for (const [host, record] of buildRouteRecords(service, table, 1, BASE, [], down)) await env.ROUTES.put(routeKey(host), JSON.stringify(record));
+  for (const [host, record] of buildRouteRecords(service, table, 1, BASE, [], undefined, down)) await env.ROUTES.put(routeKey(host), JSON.stringify(record));
 }
 
 async function get(host: string, user: string, headers: Record<string, string> = {}) {
