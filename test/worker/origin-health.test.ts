@@ -6,6 +6,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { buildRouteRecords, routeKey } from "../../core/route-record.ts";
 import type { ServiceConfig } from "../../core/model.ts";
+import type { Rule } from "../../core/rule-schema.ts";
+import { reconcileRuleTables } from "../../core/rule-tables.ts";
 import { createSlotTable, rebalance } from "../../core/slot-table.ts";
 import { ejectedOrigins, expireEjections } from "../../worker/origin-health.ts";
 import { switchableOrigin } from "../switchable-origins.ts";
@@ -16,7 +18,7 @@ beforeEach(resetRoutes);
 const H = { path: "/healthz", interval: "10s", timeout: "2s", healthyThreshold: 2, unhealthyThreshold: 3 };
 
 /** Publishes a checked service with some origins marked down, as the ConfigStore would. */
-async function seedMarked(name: string, primary: string[], canary: string[], down: { version: string; origin: string }[]) {
+async function seedMarked(name: string, primary: string[], canary: string[], down: { version: string; origin: string }[], rules?: Rule[]) {
   const service: ServiceConfig = {
     stack: "oh",
     name,
@@ -27,10 +29,11 @@ async function seedMarked(name: string, primary: string[], canary: string[], dow
     createdAt: "2026-01-01T00:00:00Z",
     health: H,
     revisions: [{ version: "v3", origins: canary, weight: 5000, createdAt: "2026-01-01T00:00:00Z", health: H }],
+    ...(rules ? { rules } : {}),
   };
   const table = createSlotTable("v0");
   rebalance(table, { v0: 5000, v3: 5000 });
-  for (const [host, record] of buildRouteRecords(service, table, 1, BASE, [], undefined, down)) await env.ROUTES.put(routeKey(host), JSON.stringify(record));
+  for (const [host, record] of buildRouteRecords(service, table, 1, BASE, [], reconcileRuleTables(undefined, rules), down)) await env.ROUTES.put(routeKey(host), JSON.stringify(record));
 }
 
 async function get(host: string, user: string, headers: Record<string, string> = {}) {
@@ -69,6 +72,41 @@ describe("origins marked down", () => {
     const served = await Promise.all(USERS.map((u) => get("both.oh.weir.localhost", u)));
     expect(served.every((r) => r.status === 200)).toBe(true);
     expect(new Set(served.map((r) => `${r.revision} ${r.body}`))).toEqual(new Set(["v0 Hello World", "v3 Hello World v3"]));
+  });
+});
+
+describe("origin health and traffic rules", () => {
+  it("a rule's version whose every origin is down fails over to the primary; its retries and mirror use usable origins only", async () => {
+    const marked = await switchableOrigin("never tried");
+    await seedMarked(
+      "ruled",
+      [origin("hello")],
+      [marked.url, origin("unavailable")],
+      [{ version: "v3", origin: marked.url }],
+      [
+        { name: "beta", match: { headers: [{ name: "x-beta", present: true }] }, version: "v3", retries: { attempts: 3, on: ["503"] } },
+        { name: "mirrored", match: { path: { prefix: "/m" } }, mirror: { version: "v3", percent: 100 } },
+      ],
+    );
+    // v3 has one usable origin (503 every time): every retry goes there, none to the marked one
+    const beta = await get("ruled.oh.weir.localhost", "u", { "x-beta": "1" });
+    expect([beta.status, beta.revision]).toEqual([503, "v3"]);
+    expect((await marked.info()).requests).toBe(0);
+
+    // now every origin of v3 is down: the rule's target fails over to the primary
+    await seedMarked("ruled", [origin("hello")], [marked.url, origin("unavailable")], [
+      { version: "v3", origin: marked.url },
+      { version: "v3", origin: origin("unavailable") },
+    ], [{ name: "beta", match: { headers: [{ name: "x-beta", present: true }] }, version: "v3" }]);
+    resetRoutes();
+    const moved = await get("ruled.oh.weir.localhost", "u", { "x-beta": "1" });
+    expect([moved.status, moved.revision, moved.body]).toEqual([200, "v0", "Hello World"]);
+    // the mirror's revision has no usable origin: no copy is sent, the request is served
+    await seedMarked("mirror", [origin("hello")], [marked.url], [{ version: "v3", origin: marked.url }], [
+      { name: "mirrored", mirror: { version: "v3", percent: 100 } },
+    ]);
+    for (let i = 0; i < 5; i++) expect((await get("mirror.oh.weir.localhost", `m${i}`)).status).toBe(200);
+    expect((await marked.info()).requests).toBe(0);
   });
 });
 
