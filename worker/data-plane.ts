@@ -77,7 +77,7 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   // Edge stats keep what the weights chose apart from what a request named (pin header,
   // version host, version-pinned domain) or a rule sent to one version: only the former,
   // the service's weights or a rule's weighted split, judges a canary (issue 9, §10).
-  const selection: Selection = index !== -1 || record.pin !== undefined || rule?.action.kind === "version" ? "pinned" : "weighted";
+  const selection: Selection = named || rule?.action.kind === "version" ? "pinned" : "weighted";
   if (index === -1) {
     const action = rule?.action;
     if (action?.kind === "version") index = action.index;
