@@ -4,7 +4,7 @@
  * OpenAPI document, `weir stats` and the error rate in `weir ps`.
  */
 import { z } from "zod";
-import { errorRate, errorsOf, latencyQuantile, responsesOf, type RevisionCounters } from "./edge-stats.ts";
+import { emptyCounters, errorRate, errorsOf, latencyQuantile, responsesOf, type RevisionCounters, type StatsRow } from "./edge-stats.ts";
 
 export const RevisionStatsView = z.object({
   version: z.string(),
@@ -23,6 +23,31 @@ export const RevisionStatsView = z.object({
 });
 export type RevisionStatsView = z.infer<typeof RevisionStatsView>;
 
+/** One revision in one point of a series: what a chart of requests/s and error rate needs. */
+export const StatsPointRevision = z.object({
+  version: z.string(),
+  requests: z.number().int(),
+  responses: z.number().int(),
+  errors: z.number().int(),
+  /** percent, null without responses */
+  errorRate: z.number().nullable(),
+});
+
+/** Counts per time step over the window (`?step=`): the points of a chart, oldest first. */
+export const StatsSeries = z.object({
+  /** the step as asked, e.g. "30s" */
+  step: z.string(),
+  points: z.array(
+    z.object({
+      /** start of the step (ISO); the step covers [at, at + step) */
+      at: z.string(),
+      /** the same revisions, in the same order, as the view's `revisions` */
+      revisions: z.array(StatsPointRevision),
+    }),
+  ),
+});
+export type StatsSeries = z.infer<typeof StatsSeries>;
+
 export const StatsView = z.object({
   /** `stack/name` */
   service: z.string(),
@@ -32,6 +57,8 @@ export const StatsView = z.object({
   to: z.string(),
   /** the primary first, then staged revisions; revisions without traffic have zero counts */
   revisions: z.array(RevisionStatsView),
+  /** only with `?step=` */
+  series: StatsSeries.optional(),
 });
 export type StatsView = z.infer<typeof StatsView>;
 
@@ -52,4 +79,34 @@ export function revisionStatsView(version: string, c: RevisionCounters): Revisio
       p99: latencyQuantile(c, 0.99),
     },
   };
+}
+
+/** The most points a series may have: a chart has no use for more. */
+export const MAX_SERIES_POINTS = 500;
+
+/**
+ * The series of `versions` over [fromMs, toMs] in steps of `stepMs` (a multiple of the
+ * stats bucket): `rows` are counts already summed per step start (the stats store groups
+ * them). Every step gets a point, with zeros where nothing was served, so a chart's time
+ * axis has no holes.
+ */
+export function statsSeriesView(rows: readonly StatsRow[], versions: readonly string[], fromMs: number, toMs: number, stepMs: number, step: string): StatsSeries {
+  const byStep = new Map<number, Map<string, RevisionCounters>>();
+  for (const row of rows) {
+    let revisions = byStep.get(row.start);
+    if (!revisions) byStep.set(row.start, (revisions = new Map()));
+    revisions.set(row.version, row.counters);
+  }
+  const points: StatsSeries["points"] = [];
+  for (let at = fromMs - (fromMs % stepMs); at <= toMs; at += stepMs) {
+    const counts = byStep.get(at);
+    points.push({
+      at: new Date(at).toISOString(),
+      revisions: versions.map((version) => {
+        const c = counts?.get(version) ?? emptyCounters();
+        return { version, requests: c.requests, responses: responsesOf(c), errors: errorsOf(c), errorRate: errorRate(c) };
+      }),
+    });
+  }
+  return { step, points };
 }

@@ -13,6 +13,7 @@ import {
   STATS_BUCKET_MS,
   type RevisionCounters,
   type StatsBatch,
+  type StatsRow,
 } from "../../core/edge-stats.ts";
 import type { Env } from "../../worker/env.ts";
 
@@ -36,6 +37,11 @@ const UPSERT = `INSERT INTO stats (start, version, ${COUNT_COLUMNS.join(", ")})
 
 const SUMS = `SELECT version, ${COUNT_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}
   FROM stats WHERE start > ? AND start <= ? GROUP BY version`;
+
+// Rows summed per step: each bucket's start rounded down to a multiple of the step (SQLite's %
+// works on integers, whatever type the bound step has).
+const STEP_SUMS = `SELECT start - start % ? AS step_start, version, ${COUNT_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}
+  FROM stats WHERE start > ? AND start <= ? GROUP BY step_start, version`;
 
 function count(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0;
@@ -94,6 +100,18 @@ export class StatsStore extends DurableObject<Env> {
     const out: Record<string, RevisionCounters> = {};
     for (const r of this.sql.exec(SUMS, fromMs - STATS_BUCKET_MS, toMs)) out[String(r.version)] = counters(r);
     return out;
+  }
+
+  /**
+   * Counts per revision and step over the buckets that overlap (fromMs, toMs]; `stepMs` is
+   * a multiple of STATS_BUCKET_MS, so each bucket falls in exactly one step.
+   */
+  series(fromMs: number, toMs: number, stepMs: number): StatsRow[] {
+    const rows: StatsRow[] = [];
+    for (const r of this.sql.exec(STEP_SUMS, stepMs, fromMs - STATS_BUCKET_MS, toMs)) {
+      rows.push({ start: Number(r.step_start), version: String(r.version), counters: counters(r) });
+    }
+    return rows;
   }
 
   /** Forgets every count (the service was removed). */
