@@ -9,6 +9,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
+import { registerDashboard } from "../dashboard/routes.ts";
 import { authenticate } from "./auth.ts";
 import { store, type AdminEnv } from "./context.ts";
 import { etagOf } from "./etag.ts";
@@ -39,6 +40,10 @@ export const adminApp = new OpenAPIHono<AdminEnv>({
     if (!result.success) throw validationError(result.error, result.target);
   },
 });
+
+// The dashboard's page and files need no token (DESIGN §12): mounted ahead of auth, they
+// answer before it runs; everything they show comes from /v1 with the token.
+registerDashboard(adminApp);
 
 adminApp.use("*", async (c, next) => {
   c.set("actor", await authenticate(c.req.header("authorization"), c.env.ADMIN_TOKEN));
