@@ -1,0 +1,90 @@
+/** The Services table (the rows of `weir ps`), chart series from the stats route, and page routes. */
+import { describe, expect, it } from "vitest";
+import { psRows } from "../../../dashboard/client/ps-rows.js";
+import { parseRoute, routeHref } from "../../../dashboard/client/router.js";
+import { averagePerSecond, revisionSeries } from "../../../dashboard/client/stats-series.js";
+import type { ServiceView } from "../../../core/views.ts";
+import type { StatsView } from "../../../core/stats-view.ts";
+
+const svc: ServiceView = {
+  id: "test/svc",
+  stack: "test",
+  name: "svc",
+  version: "v0",
+  origins: ["http://127.0.0.1:9001", "http://127.0.0.1:9002"],
+  affinity: "cookie",
+  revisionHeader: true,
+  weight: 50,
+  state: "active",
+  createdAt: "2026-04-20T11:59:00.000Z",
+  configVersion: 4,
+  endpoint: "http://svc.test.weir.localhost:8787",
+  versionEndpoint: "http://svc-v0.test.weir.localhost:8787",
+  revisions: [
+    { version: "v3", origins: ["http://127.0.0.1:9003"], weight: 50, state: "active", createdAt: "2026-04-20T11:59:50.000Z", endpoint: "http://svc-v3.test.weir.localhost:8787" },
+  ],
+  domains: [{ host: "shop.example.com" }, { host: "beta.example.com", version: "v3" }],
+};
+
+describe("psRows", () => {
+  it("gives a row per service and per staged revision, as `weir ps` does", () => {
+    const withRules = { ...svc, rules: [{ name: "a" }, { name: "b" }] };
+    const rows = psRows({ services: [withRules] }, { now: new Date("2026-04-20T12:00:00.000Z"), errorRates: new Map([["test/svc:v3", 12.5], ["test/svc:v0", 0]]) });
+    expect(rows.map(({ key, origin, created, scale, weight, state, endpoint, detail }) => [key, origin, created, scale, weight, state, endpoint, detail])).toEqual([
+      ["test/svc", "http://127.0.0.1:9001", "1 minute ago", 2, 50, "active", "http://svc.test.weir.localhost:8787", "domains=shop.example.com rules=2"],
+      ["test/svc:v3", "http://127.0.0.1:9003", "10 seconds ago", 1, 50, "active", "http://svc-v3.test.weir.localhost:8787", "domains=beta.example.com errors=12.5%"],
+    ]);
+    expect(rows[0]).toMatchObject({ stack: "test", service: "svc" });
+  });
+  it("leaves DETAIL empty for a plain healthy service, like the walkthrough", () => {
+    const plain = { ...svc, domains: [], revisions: [] };
+    expect(psRows({ services: [plain] }, { now: new Date() })[0].detail).toBe("");
+  });
+});
+
+describe("chart series", () => {
+  const stats: StatsView = {
+    service: "test/svc",
+    window: "15m",
+    from: "2026-04-20T11:45:00.000Z",
+    to: "2026-04-20T12:00:00.000Z",
+    revisions: [
+      { version: "v0", requests: 90, responses: 90, status: { "1xx": 0, "2xx": 90, "3xx": 0, "4xx": 0, "5xx": 0 }, originErrors: 0, errors: 0, errorRate: 0, latencyMs: { mean: 1, p50: 5, p95: 5, p99: 5 } },
+      { version: "v3", requests: 0, responses: 0, status: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 }, originErrors: 0, errors: 0, errorRate: null, latencyMs: { mean: null, p50: null, p95: null, p99: null } },
+    ],
+    series: {
+      step: "30s",
+      points: [
+        { at: "2026-04-20T11:59:00.000Z", revisions: [{ version: "v0", requests: 60, responses: 60, errors: 3, errorRate: 5 }, { version: "v3", requests: 0, responses: 0, errors: 0, errorRate: null }] },
+        { at: "2026-04-20T11:59:30.000Z", revisions: [{ version: "v0", requests: 30, responses: 30, errors: 0, errorRate: 0 }, { version: "v3", requests: 0, responses: 0, errors: 0, errorRate: null }] },
+      ],
+    },
+  };
+  it("gives seconds, requests per second per step, and error rates with gaps where nothing answered", () => {
+    expect(revisionSeries(stats, "v0")).toEqual({ times: [1776686340, 1776686370], requestsPerSecond: [2, 1], errorRate: [5, 0] });
+    expect(revisionSeries(stats, "v3")).toEqual({ times: [1776686340, 1776686370], requestsPerSecond: [0, 0], errorRate: [null, null] });
+    expect(revisionSeries({ ...stats, series: undefined }, "v0")).toEqual({ times: [], requestsPerSecond: [], errorRate: [] });
+  });
+  it("averages requests per second over the window", () => {
+    expect(averagePerSecond(stats, "v0")).toBe(0.1);
+    expect(averagePerSecond(stats, "nope")).toBe(0);
+  });
+});
+
+describe("routes", () => {
+  it("maps fragments to pages and back", () => {
+    expect(parseRoute("")).toEqual({ page: "services" });
+    expect(parseRoute("#/")).toEqual({ page: "services" });
+    expect(parseRoute("#/services/test/svc")).toEqual({ page: "service", stack: "test", name: "svc" });
+    expect(parseRoute("#/history")).toEqual({ page: "history" });
+    expect(parseRoute("#/history/test/svc")).toEqual({ page: "history", service: { stack: "test", name: "svc" } });
+    for (const r of [{ page: "services" }, { page: "service", stack: "a", name: "b" }, { page: "history" }, { page: "history", service: { stack: "a", name: "b" } }] as const) {
+      expect(parseRoute(routeHref(r))).toEqual(r);
+    }
+  });
+  it("treats anything that is not a page of DNS labels as the Services page", () => {
+    for (const hash of ["#/services/Test/svc", "#/services/a", "#/services/a/b/c", "#/services/%E0%A4%A/x", "#/nope", "#/services/<b>/x"]) {
+      expect(parseRoute(hash), hash).toEqual({ page: "services" });
+    }
+  });
+});
