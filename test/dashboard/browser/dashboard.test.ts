@@ -1,0 +1,332 @@
+/**
+ * The dashboard in a real browser (DESIGN §12, issue 13): Debian's Chromium driven by
+ * playwright-core against a real Weir (`wrangler dev`, real origins, the real CLI). Each
+ * test's page must end without console errors, uncaught exceptions, CSP violations or
+ * failed loads, except the API answers it provokes (a wrong token's 401) and the 404s that
+ * mean "none" (a service that never had a rollout; /v1/whoami and …/health on a Weir
+ * without API tokens or health checks).
+ */
+import { copyFile, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { PROJECT_ROOT } from "../../../scripts/dev-server.ts";
+import { edgeGet, waitForConfigVersion, type EdgeResponse } from "../../../scripts/edge-request.ts";
+import { ADMIN_TOKEN, startLocalWeir, type LocalWeir } from "../../e2e/local-weir.ts";
+import { chromiumMissing, launchChromium, watchedPage, type Problem, type WatchedPage } from "./chromium.ts";
+
+const missing = chromiumMissing();
+/** Refreshes come every few seconds; anything the page must pick up gets this long. */
+const SEEN = { timeout: 20_000 };
+const SCREENSHOT = join(PROJECT_ROOT, "docs", "dashboard.png");
+
+let weir: LocalWeir;
+let browser: Browser;
+let scratch: string;
+
+beforeAll(async () => {
+  if (missing) return;
+  scratch = await mkdtemp(join(tmpdir(), "weir-dashboard-"));
+  [weir, browser] = await Promise.all([startLocalWeir(), launchChromium()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await weir?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+/** The admin API from Node, with the root token unless told otherwise. */
+async function adminGet(path: string, token = ADMIN_TOKEN): Promise<EdgeResponse & { json: any }> {
+  const res = await edgeGet(`${weir.adminUrl}${path}`, { authorization: `Bearer ${token}` });
+  return { ...res, json: res.body ? JSON.parse(res.body) : null };
+}
+
+async function ok(...args: string[]): Promise<string> {
+  const res = await weir.cli(args);
+  expect(res.stderr, `weir ${args.join(" ")}`).toBe("");
+  expect(res.code, `weir ${args.join(" ")}`).toBe(0);
+  return res.stdout;
+}
+
+/** 404s that mean "none here" rather than a fault (see the module comment). */
+const ABSENT = /\/v1\/(whoami|services\/[^/]+\/[^/]+\/(rollout|health))$/;
+
+function unexpected(problems: Problem[], allow: (p: Problem) => boolean = () => false): Problem[] {
+  return problems.filter((p) => {
+    if (allow(p)) return false;
+    const notFound = p.kind === "console" && /status of 404/.test(p.text) && ABSENT.test(p.url ?? "");
+    return !notFound;
+  });
+}
+
+/** A page signed in with `token`, on the Services page. */
+async function signedIn(token = ADMIN_TOKEN, viewport?: { width: number; height: number }): Promise<WatchedPage> {
+  const w = await watchedPage(browser, viewport);
+  await w.page.goto(`${weir.adminUrl}/`);
+  await w.page.getByLabel("Token").fill(token);
+  await w.page.getByRole("button", { name: "Sign in" }).click();
+  await w.page.getByRole("heading", { name: "Services", level: 1 }).waitFor(SEEN);
+  return w;
+}
+
+async function openService(page: Page, id: string): Promise<void> {
+  await page.getByRole("link", { name: id, exact: true }).click();
+  await page.getByRole("heading", { name: id, level: 1 }).waitFor(SEEN);
+}
+
+/** The line that says what the last write did (role=status; the weights form's <output> is another). */
+const statusLine = (page: Page) => page.locator('p.status[role="status"]');
+
+async function done(w: WatchedPage, allow?: (p: Problem) => boolean): Promise<void> {
+  const left = unexpected(w.problems, allow);
+  await w.close();
+  expect(left).toEqual([]);
+}
+
+function skipWithoutChromium(ctx: TestContext): void {
+  if (missing) ctx.skip(missing);
+}
+
+describe("the dashboard in Chromium", () => {
+  it("shows the API's message for a wrong token and stays on sign-in", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const w = await watchedPage(browser);
+    const res = await w.page.goto(`${weir.adminUrl}/`);
+    expect(res?.status()).toBe(200);
+    await w.page.getByLabel("Token").fill("not-the-token");
+    await w.page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => w.page.getByRole("alert").textContent(), SEEN).toBe("invalid admin token");
+    expect(await w.page.evaluate(() => sessionStorage.length)).toBe(0);
+    await expect(w.page.getByRole("button", { name: "Sign out" }).count()).resolves.toBe(0);
+    // the one console error: Chromium logging the refused request
+    await done(w, (p) => p.kind === "console" && /status of 401/.test(p.text) && /\/v1\/whoami$/.test(p.url ?? ""));
+  });
+
+  it("signs in with the root token and shows a service once `weir run` creates it", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const w = await signedIn();
+    await expect.poll(() => w.page.locator(".who").textContent(), SEEN).toBe("root · admin · every stack");
+    await w.page.getByText("No services yet").waitFor(SEEN);
+    await ok("run", "--name", "test/svc", weir.v1.url);
+    const row = w.page.locator('tr[data-row="test/svc"]');
+    await row.waitFor(SEEN);
+    await expect.poll(async () => (await row.locator("td").allTextContents()).map((t) => t.trim())).toEqual([
+      weir.v1.url,
+      expect.stringMatching(/ago$|just now/),
+      "1",
+      "100%",
+      "active",
+      weir.url("svc.test"),
+      "",
+    ]);
+    // the token is kept in this tab's sessionStorage, nowhere else
+    expect(await w.page.evaluate(() => ({ session: Object.values(sessionStorage), local: localStorage.length, cookie: document.cookie }))).toEqual({
+      session: [ADMIN_TOKEN],
+      local: 0,
+      cookie: "",
+    });
+    await done(w);
+  });
+
+  it("stages a revision from the page, and shows the API's message when it refuses one", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const w = await signedIn();
+    await openService(w.page, "test/svc");
+    await w.page.getByLabel("Version").fill("v3");
+    await w.page.getByLabel("Origins (one URL per line)").fill(weir.v3.url);
+    await w.page.getByRole("button", { name: "Stage" }).click();
+    await w.page.locator('tr[data-version="v3"]').waitFor(SEEN);
+    await expect.poll(() => statusLine(w.page).textContent(), SEEN).toBe("Staged test/svc:v3");
+    const svc = (await adminGet("/v1/services/test/svc")).json;
+    expect(svc.revisions).toEqual([expect.objectContaining({ version: "v3", origins: [weir.v3.url], weight: 0, state: "staged" })]);
+
+    // the same version again: the API's 409, word for word
+    await w.page.getByLabel("Version").fill("v3");
+    await w.page.getByLabel("Origins (one URL per line)").fill(weir.v3.url);
+    await w.page.getByRole("button", { name: "Stage" }).click();
+    await expect.poll(() => w.page.getByRole("alert").locator("span").textContent(), SEEN).toBe("test/svc already has a revision 'v3'");
+    await done(w, (p) => p.kind === "console" && /status of 409/.test(p.text) && /\/revisions$/.test(p.url ?? ""));
+  });
+
+  it("sets a weight in the page; the API and the data plane follow", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const w = await signedIn();
+    await openService(w.page, "test/svc");
+    const field = w.page.getByLabel("Weight of v3");
+    await expect.poll(() => field.inputValue(), SEEN).toBe("0");
+    await field.fill("100");
+    await expect.poll(() => w.page.locator("output").textContent()).toBe("0%");
+    await w.page.getByRole("button", { name: "Set weights" }).click();
+    await expect.poll(() => statusLine(w.page).textContent(), SEEN).toBe("Weights set: v3 100%");
+
+    const svc = (await adminGet("/v1/services/test/svc")).json;
+    expect({ primary: svc.weight, v3: svc.revisions[0].weight }).toEqual({ primary: 0, v3: 100 });
+    await waitForConfigVersion(weir.url("svc.test"), svc.configVersion);
+    const bodies = await Promise.all(Array.from({ length: 20 }, () => edgeGet(weir.url("svc.test")).then((r) => r.body)));
+    expect(new Set(bodies)).toEqual(new Set(["Hello World v3\n"]));
+    // the page shows what the API says
+    await expect.poll(() => w.page.locator('tr[data-version="v3"] .weight-number').textContent(), SEEN).toBe("100%");
+    await done(w);
+  });
+
+  it("follows a rollout started with the CLI, pauses and resumes it, and aborts it from the page", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const w = await signedIn();
+    await openService(w.page, "test/svc");
+    await ok("weight", "test/svc:v3=0%", "--duration", "10m");
+    const pause = w.page.getByRole("button", { name: "Pause" });
+    await pause.waitFor(SEEN);
+    await expect.poll(() => w.page.locator(".rollout-status").textContent(), SEEN).toMatch(/^weights rollout running: step \d+ of \d+$/);
+    expect(await w.page.getByRole("progressbar").count()).toBe(1);
+
+    await pause.click();
+    await expect.poll(async () => (await adminGet("/v1/services/test/svc/rollout")).json.status, SEEN).toBe("paused");
+    await expect.poll(() => w.page.getByRole("button", { name: "Pause" }).isDisabled(), SEEN).toBe(true);
+    await w.page.getByRole("button", { name: "Resume" }).click();
+    await expect.poll(async () => (await adminGet("/v1/services/test/svc/rollout")).json.status, SEEN).toBe("running");
+
+    await expect.poll(() => w.page.getByRole("button", { name: "Abort" }).isEnabled(), SEEN).toBe(true);
+    await w.page.getByRole("button", { name: "Abort" }).click();
+    await expect.poll(async () => (await adminGet("/v1/services/test/svc/rollout")).json.status, SEEN).toBe("aborted");
+    // abort restores the weights from before the rollout
+    expect((await adminGet("/v1/services/test/svc")).json.revisions[0].weight).toBe(100);
+    await expect.poll(() => w.page.locator(".rollout-status").textContent(), SEEN).toMatch(/^weights rollout aborted: aborted by root$/);
+    expect(await w.page.getByRole("button", { name: "Abort" }).count()).toBe(0);
+    await done(w);
+  });
+
+  it("rolls a change back from History, with its before/after diff", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const w = await signedIn();
+    await w.page.getByRole("link", { name: "History" }).click();
+    // the weight change made in the page: v3 0% → 100%, by root
+    const entry = w.page.locator("article.entry").filter({ hasText: "weight test/svc" }).filter({ hasText: "weight of v3" }).first();
+    await entry.waitFor(SEEN);
+    expect(await entry.locator(".actor").textContent()).toBe("root");
+    const diff = entry.locator("table.diff tbody tr").filter({ hasText: "weight of v3" });
+    expect((await diff.locator("td").allTextContents()).map((t) => t.trim())).toEqual(["0%", "100%"]);
+    const version = Number(await entry.getAttribute("data-config-version"));
+
+    await entry.getByRole("button", { name: "Roll back" }).click();
+    await expect.poll(() => statusLine(w.page).textContent(), SEEN).toMatch(new RegExp(`^Rolled back test/svc to config version ${version - 1}`));
+    const svc = (await adminGet("/v1/services/test/svc")).json;
+    expect({ primary: svc.weight, v3: svc.revisions[0].weight }).toEqual({ primary: 100, v3: 0 });
+    const history = (await adminGet("/v1/history?service=test/svc")).json.entries;
+    expect(history.at(-1)).toMatchObject({ operation: "rollback", actor: "root", configVersion: svc.configVersion });
+    await waitForConfigVersion(weir.url("svc.test"), svc.configVersion);
+    expect((await edgeGet(weir.url("svc.test"))).body).toBe("Hello World\n");
+    // the new entry shows up at the top
+    await expect.poll(() => w.page.locator("article.entry .operation").first().textContent(), SEEN).toBe("rollback");
+    // the service's creation cannot be rolled back: nothing was there before it
+    const created = w.page.locator("article.entry").filter({ has: w.page.locator(".operation", { hasText: /^run$/ }) });
+    expect(await created.getByRole("button", { name: "Roll back" }).isDisabled()).toBe(true);
+    await done(w);
+  });
+
+  it("shows two revisions with live charts (the README's screenshot)", async (ctx) => {
+    skipWithoutChromium(ctx);
+    await ok("weight", "test/svc:v3=40%");
+    // traffic to draw: the stats reach the API once the data plane flushes them
+    const svcUrl = weir.url("svc.test");
+    await waitForConfigVersion(svcUrl, (await adminGet("/v1/services/test/svc")).json.configVersion);
+    for (let i = 0; i < 60; i++) await edgeGet(svcUrl);
+    await expect
+      .poll(async () => ((await adminGet("/v1/services/test/svc/stats?window=1m")).json.revisions as { requests: number }[]).map((r) => r.requests > 0), {
+        timeout: 30_000,
+      })
+      .toEqual([true, true]);
+
+    const w = await signedIn();
+    await openService(w.page, "test/svc");
+    const figures = w.page.locator("figure.chart-figure");
+    await expect.poll(() => figures.count(), SEEN).toBe(2);
+    await expect.poll(() => figures.locator("canvas").count(), SEEN).toBe(2);
+    for (const v of ["v0", "v3"]) {
+      await expect.poll(() => w.page.locator(`figure[data-version="${v}"]`).getAttribute("aria-label"), SEEN).toMatch(new RegExp(`^${v}: [0-9.]+/s on average, error rate 0%`));
+    }
+    await expect.poll(() => w.page.locator('tr[data-version="v3"] .weight-number').textContent(), SEEN).toBe("40%");
+    const shot = join(scratch, "dashboard.png");
+    await w.page.screenshot({ path: shot, fullPage: true });
+    const png = await readFile(shot);
+    expect(png.subarray(1, 4).toString()).toBe("PNG");
+    // docs/dashboard.png is rewritten on request only, so a test run leaves the tree clean
+    if (process.env.WEIR_UPDATE_SCREENSHOT === "1" || !(await stat(SCREENSHOT).catch(() => null))) await copyFile(shot, SCREENSHOT);
+    await done(w);
+  });
+
+  it("fits a 375 px wide screen without horizontal scrolling", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const w = await signedIn(ADMIN_TOKEN, { width: 375, height: 812 });
+    const overflow = () => w.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    await w.page.locator('tr[data-row="test/svc"]').waitFor(SEEN);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await openService(w.page, "test/svc");
+    await w.page.locator("figure.chart-figure canvas").first().waitFor(SEEN);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    // the controls are there and usable at this width
+    for (const name of ["Set weights", "Stage", "Promote", "Roll back"]) expect(await w.page.getByRole("button", { name }).isVisible(), name).toBe(true);
+    expect(await w.page.getByLabel("Weight of v3").isVisible()).toBe(true);
+    await w.page.getByRole("link", { name: "History", exact: true }).click();
+    await w.page.locator("article.entry").first().waitFor(SEEN);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await done(w);
+  });
+
+  it("signs out, forgetting the token; a refused token returns to sign-in with the API's message", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const w = await signedIn();
+    await w.page.getByRole("button", { name: "Sign out" }).click();
+    await w.page.getByLabel("Token").waitFor(SEEN);
+    expect(await w.page.evaluate(() => sessionStorage.length)).toBe(0);
+    await w.page.reload();
+    await w.page.getByRole("button", { name: "Sign in" }).waitFor(SEEN);
+
+    // a token the API no longer accepts (as a revoked one would be): back to sign-in
+    await w.page.evaluate(() => sessionStorage.setItem("weir.token", "revoked-token"));
+    await w.page.reload();
+    await expect.poll(() => w.page.getByRole("alert").textContent(), SEEN).toBe("invalid admin token");
+    expect(await w.page.evaluate(() => sessionStorage.length)).toBe(0);
+    await done(w, (p) => p.kind === "console" && /status of 401/.test(p.text));
+  });
+
+  it("never serves a dashboard file on a service hostname: those paths go to the origin", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const w = await watchedPage(browser);
+    const admin = await w.page.goto(`${weir.adminUrl}/`);
+    const asset = /src="(\/assets\/[0-9a-f]+\/app\.js)"/.exec((await admin?.text()) ?? "")?.[1];
+    expect(asset).toBeDefined();
+    for (const path of ["/", asset as string]) {
+      const res = await w.page.goto(`${weir.url("svc.test")}${path}`);
+      expect(res?.status(), path).toBe(200);
+      expect(await res?.text(), path).toMatch(/^Hello World( v3)?\n$/);
+      expect(res?.headers()["content-security-policy"], path).toBeUndefined();
+      expect(res?.headers()["weir-revision"], path).toMatch(/^v(0|3)$/);
+    }
+    await done(w);
+  });
+
+  it("greys out every write for a viewer token (runs once API tokens exist)", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const probe = await adminGet("/v1/tokens");
+    if (probe.status === 404) ctx.skip("no /v1/tokens on this Weir yet (DESIGN §11): the tokens issue enables this test");
+    const created = await weir.cli(["token", "create", "dash-viewer", "--role", "viewer", "--stack", "test", "-o", "json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const token = (JSON.parse(created.stdout) as { token: string }).token;
+    const w = await signedIn(token);
+    await expect.poll(() => w.page.locator(".who").textContent(), SEEN).toBe("dash-viewer · viewer · stack test");
+    await openService(w.page, "test/svc");
+    await w.page.getByRole("button", { name: "Set weights" }).waitFor(SEEN);
+    for (const name of ["Set weights", "Stage", "Promote", "Roll back"]) {
+      const b = w.page.getByRole("button", { name });
+      expect(await b.isDisabled(), name).toBe(true);
+      expect(await b.getAttribute("title"), name).toMatch(/viewer/);
+    }
+    expect(await w.page.getByLabel("Weight of v3").isDisabled()).toBe(true);
+    await w.page.getByRole("link", { name: "History", exact: true }).click();
+    await w.page.locator("article.entry").first().waitFor(SEEN);
+    for (const b of await w.page.getByRole("button", { name: "Roll back" }).all()) expect(await b.isDisabled()).toBe(true);
+    await done(w);
+  });
+});
