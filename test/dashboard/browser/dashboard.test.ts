@@ -256,6 +256,30 @@ describe("the dashboard in Chromium", () => {
     await done(w);
   });
 
+  it("promotes a revision from its row, and rolls the service back from its page", async (ctx) => {
+    skipWithoutChromium(ctx);
+    await ok("run", "--name", "test/other", weir.v1.url);
+    await ok("stage", "--origin", weir.v3.url, "test/other:v2");
+    const w = await signedIn();
+    await openService(w.page, "test/other");
+    await w.page.locator('tr[data-version="v2"]').getByRole("button", { name: "Promote" }).click();
+    await expect.poll(() => statusLine(w.page).textContent(), SEEN).toBe("Promoted test/other:v2: it is the primary now");
+    let svc = (await adminGet("/v1/services/test/other")).json;
+    expect({ primary: svc.version, origins: svc.origins, staged: svc.revisions }).toEqual({ primary: "v2", origins: [weir.v3.url], staged: [] });
+    await waitForConfigVersion(weir.url("other.test"), svc.configVersion);
+    expect((await edgeGet(weir.url("other.test"))).body).toBe("Hello World v3\n");
+    // the page follows: one revision, no weights to set
+    await expect.poll(() => w.page.locator("tr[data-version]").count(), SEEN).toBe(1);
+    expect(await w.page.getByRole("button", { name: "Set weights" }).count()).toBe(0);
+
+    await w.page.getByRole("button", { name: "Roll back" }).click();
+    await expect.poll(() => statusLine(w.page).textContent(), SEEN).toBe("Rolled back test/other: v0 100%, v2 0%");
+    svc = (await adminGet("/v1/services/test/other")).json;
+    expect({ primary: svc.version, staged: svc.revisions.map((r: { version: string }) => r.version) }).toEqual({ primary: "v0", staged: ["v2"] });
+    await expect.poll(() => w.page.locator("tr[data-version]").count(), SEEN).toBe(2);
+    await done(w);
+  });
+
   it("fits a 375 px wide screen without horizontal scrolling", async (ctx) => {
     skipWithoutChromium(ctx);
     const w = await signedIn(ADMIN_TOKEN, { width: 375, height: 812 });
