@@ -49,14 +49,14 @@ async function signIn(token) {
   // a refusal rejects with the API's message, which the sign-in page shows
   const answer = await createApi(token, { onUnauthorized() {} }).probe("/v1/whoami");
   saveToken(token);
-  open(token, identityFrom(answer.status, answer.body));
+  openDashboard(token, identityFrom(answer.status, answer.body));
 }
 
 /**
  * @param {string} token
  * @param {import("./permissions.js").Identity} identity
  */
-function open(token, identity) {
+function openDashboard(token, identity) {
   session?.stop();
   let stopped = false;
   const api = createApi(token, {

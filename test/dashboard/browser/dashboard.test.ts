@@ -7,6 +7,7 @@
  * without API tokens or health checks).
  */
 import { copyFile, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -41,6 +42,31 @@ afterAll(async () => {
 async function adminGet(path: string, token = ADMIN_TOKEN): Promise<EdgeResponse & { json: any }> {
   const res = await edgeGet(`${weir.adminUrl}${path}`, { authorization: `Bearer ${token}` });
   return { ...res, json: res.body ? JSON.parse(res.body) : null };
+}
+
+/** A write to the admin API from Node (connects to 127.0.0.1 with the admin Host, as edgeGet does). */
+function adminSend(method: string, path: string, body: unknown): Promise<{ status: number; json: any }> {
+  const url = new URL(`${weir.adminUrl}${path}`);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: url.port,
+        path: url.pathname,
+        method,
+        headers: { host: url.host, authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString("utf8")));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : null }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
 }
 
 async function ok(...args: string[]): Promise<string> {
@@ -335,11 +361,15 @@ describe("the dashboard in Chromium", () => {
     skipWithoutChromium(ctx);
     const probe = await adminGet("/v1/tokens");
     if (probe.status === 404) ctx.skip("no /v1/tokens on this Weir yet (DESIGN §11): the tokens issue enables this test");
-    const created = await weir.cli(["token", "create", "dash-viewer", "--role", "viewer", "--stack", "test", "-o", "json"]);
-    expect(created.code, created.stderr).toBe(0);
-    const token = (JSON.parse(created.stdout) as { token: string }).token;
+    const created = await adminSend("POST", "/v1/tokens", { name: "dash-viewer", role: "viewer", stacks: ["test"] });
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    const token = created.json.token as string;
+    await ok("run", "--name", "prod/api", weir.v1.url);
     const w = await signedIn(token);
     await expect.poll(() => w.page.locator(".who").textContent(), SEEN).toBe("dash-viewer · viewer · stack test");
+    // lists show only the token's stacks
+    await w.page.locator('tr[data-row="test/svc"]').waitFor(SEEN);
+    expect(await w.page.locator('tr[data-row="prod/api"]').count()).toBe(0);
     await openService(w.page, "test/svc");
     await w.page.getByRole("button", { name: "Set weights" }).waitFor(SEEN);
     for (const name of ["Set weights", "Stage", "Promote", "Roll back"]) {
