@@ -4,7 +4,7 @@
  * The Services table: the rows of `weir ps`, one per service and one per staged revision
  * below it, with the error rate and rules count in DETAIL. Pure, unit-tested.
  */
-import { formatPercent, formatRate, localTime, relativeTime } from "./format.js";
+import { formatRate, localTime, relativeTime } from "./format.js";
 import { rulesOf } from "./rules-view.js";
 
 /** @typedef {import("../../core/views.ts").ServiceView} ServiceView */
@@ -68,6 +68,3 @@ export function psRows(list, options) {
   }
   return rows;
 }
-
-/** @param {number} weight */
-export const weightText = (weight) => formatPercent(weight);

@@ -13,7 +13,7 @@ import { externalLink, h, region, weightBar } from "./dom.js";
 import { formatPerSecond, formatRate, localTime, relativeTime } from "./format.js";
 import { healthRows, revisionHealth } from "./health-view.js";
 import { writeDenial } from "./permissions.js";
-import { inFlight, rolloutControls, rolloutHeadline, weightsText } from "./rollout-view.js";
+import { inFlight, rolloutControls, rolloutHeadline, rolloutProgress, weightsText } from "./rollout-view.js";
 import { routeHref } from "./router.js";
 import { ruleActionSummary, ruleMatchSummary, rulesOf } from "./rules-view.js";
 import { averagePerSecond, CHART_STEP, CHART_WINDOW, revisionSeries } from "./stats-series.js";
@@ -61,8 +61,6 @@ export function servicePage(ctx, stack, name) {
     stageForm,
   );
 
-  /** @type {ServiceView | undefined} */
-  let service;
   /** @type {RolloutView | null} */
   let currentRollout = null;
   /** the service's config version when the rollout was last asked for */
@@ -93,7 +91,6 @@ export function servicePage(ctx, stack, name) {
       healthData = got.status === 200 ? healthRows(got.body) : null;
     }
     if (destroyed) return;
-    service = svc;
     render(svc, stats);
   }
 
@@ -357,7 +354,7 @@ export function servicePage(ctx, stack, name) {
     return [
       h("h2", null, "Rollout"),
       h("p", { class: `rollout-status status-${r.status}` }, rolloutHeadline(r)),
-      h("progress", { max: r.steps || 1, value: r.step, "aria-label": `Rollout progress: step ${r.step} of ${r.steps}` }),
+      h("progress", { max: 1, value: rolloutProgress(r), "aria-label": `Rollout progress: step ${r.step} of ${r.steps}` }),
       list,
       h(
         "div",
