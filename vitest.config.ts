@@ -22,6 +22,9 @@ export default defineConfig({
                 // ports of every test origin (test/setup/origins.ts), for test/worker
                 ORIGINS: inject("origins"),
               },
+              // wrangler.toml's limit with the shorter of the two periods the binding takes,
+              // so the reset of the brute-force limit is seen within 10 s (auth-failures test)
+              ratelimits: { AUTH_FAILURES: { simple: { limit: 20, period: 10 } } },
             },
           })),
         ],

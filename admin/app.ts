@@ -2,26 +2,30 @@
  * @module admin/app
  * The admin API on ADMIN_HOST (DESIGN §8): a Hono app whose routes are declared with the
  * same zod schemas that validate them, so `GET /v1/openapi.json` describes exactly what is
- * served. Order of the middleware: auth (fail closed) → ETag → 1 MiB body limit → route.
+ * served. Every route declares its access (admin/authorization.ts). Order of the
+ * middleware: refused-body discard → gate (authentication, fail closed) → the dashboard's
+ * public files → ETag → 1 MiB body limit → the route's authorization → its validators →
+ * the route.
  * Every error leaves through `onError` as `{"error":{"code","message"}}`.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
 import { registerDashboard } from "../dashboard/routes.ts";
-import { authenticate } from "./auth.ts";
+import { RETRY_AFTER_S } from "./auth-failures.ts";
+import { accessRoute, ANY_TOKEN, gate } from "./authorization.ts";
+import { discardRefusedBody, limitBody } from "./body-limit.ts";
 import { store, type AdminEnv } from "./context.ts";
+import { jsonBodyKeys } from "./body-parsing.ts";
 import { etagOf } from "./etag.ts";
 import { registerDomainRoutes } from "./routes/domains.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerRolloutRoutes } from "./routes/rollouts.ts";
 import { registerServiceRoutes } from "./routes/services.ts";
 import { registerStackRoutes } from "./routes/stacks.ts";
+import { registerTokenRoutes } from "./routes/tokens.ts";
 import { commonErrors } from "./schemas.ts";
 import { validationError } from "./validation.ts";
-
-export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Maps anything thrown to the one error type; unexpected errors are logged and become 500. */
 function toWeirError(error: unknown): WeirError {
@@ -41,14 +45,15 @@ export const adminApp = new OpenAPIHono<AdminEnv>({
   },
 });
 
-// The dashboard's page and files need no token (DESIGN §12): mounted ahead of auth, they
-// answer before it runs; everything they show comes from /v1 with the token.
-registerDashboard(adminApp);
+// Before anything can refuse a request: a body answered without being read is discarded.
+adminApp.use("*", discardRefusedBody);
 
-adminApp.use("*", async (c, next) => {
-  c.set("actor", await authenticate(c.req.header("authorization"), c.env.ADMIN_TOKEN));
-  await next();
-});
+adminApp.use("*", gate);
+
+// The dashboard's page and files (DESIGN §12), declared public (plainRoute) so the gate lets
+// them through without a token; mounted ahead of the ETag middleware, which is about the
+// API's config version, not these files. Everything they show comes from /v1 with the token.
+registerDashboard(adminApp);
 
 // ETag = config version on every authenticated response (errors included).
 adminApp.use("*", async (c, next) => {
@@ -57,21 +62,17 @@ adminApp.use("*", async (c, next) => {
   c.res.headers.set("etag", etagOf(version));
 });
 
-adminApp.use(
-  "*",
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new WeirError("payload_too_large", "request body is larger than 1 MiB");
-    },
-  }),
-);
+adminApp.use("*", limitBody);
+
+// A JSON body with a key given twice is a 400 before any route reads it (issue 9).
+adminApp.use("*", jsonBodyKeys);
 
 registerServiceRoutes(adminApp);
 registerStackRoutes(adminApp);
 registerHistoryRoutes(adminApp);
 registerDomainRoutes(adminApp);
 registerRolloutRoutes(adminApp);
+registerTokenRoutes(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 
@@ -85,7 +86,7 @@ export function openApiDocument() {
 }
 
 adminApp.openapi(
-  createRoute({
+  accessRoute(ANY_TOKEN, {
     method: "get",
     path: "/v1/openapi.json",
     tags: ["meta"],
@@ -101,5 +102,6 @@ adminApp.onError((error, c) => {
   const e = toWeirError(error);
   const res = errorResponse(e);
   if (e.code === "unauthorized") res.headers.set("www-authenticate", 'Bearer realm="weir"');
+  if (e.code === "rate_limited") res.headers.set("retry-after", String(RETRY_AFTER_S));
   return res;
 });

@@ -5,8 +5,10 @@
  * turns a store refusal into the one error type.
  */
 import type { Context } from "hono";
+import type { Principal } from "../core/access.ts";
 import { WeirError } from "../core/errors.ts";
 import type { Env } from "../worker/env.ts";
+import { clientIp } from "./client-ip.ts";
 import { parseIfMatch } from "./etag.ts";
 import { configStore, type StoreClient } from "./store/client.ts";
 import type { Outcome, WriteContext } from "./store/outcome.ts";
@@ -14,7 +16,12 @@ import { endpointStyle, type EndpointStyle } from "./views.ts";
 
 export interface AdminEnv {
   Bindings: Env;
-  Variables: { actor: string; configVersion: number | undefined };
+  Variables: {
+    actor: string;
+    /** who the request acts as (admin/authorization.ts); absent on public routes */
+    principal: Principal | undefined;
+    configVersion: number | undefined;
+  };
 }
 
 export type AdminContext = Context<AdminEnv>;
@@ -25,7 +32,9 @@ export function store(c: AdminContext): StoreClient {
 
 export function writeContext(c: AdminContext): WriteContext {
   const ifMatch = parseIfMatch(c.req.header("if-match"));
-  return ifMatch === undefined ? { actor: c.get("actor") } : { actor: c.get("actor"), ifMatch };
+  const w: WriteContext = { actor: c.get("actor"), ip: clientIp(c) };
+  if (ifMatch !== undefined) w.ifMatch = ifMatch;
+  return w;
 }
 
 export function style(c: AdminContext): EndpointStyle {

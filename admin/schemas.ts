@@ -87,6 +87,8 @@ export const HistoryList = z
         configVersion: z.number().int(),
         at: z.string(),
         actor: z.string(),
+        /** the client IP of the change's request (CF-Connecting-IP); null for rollout steps */
+        ip: z.string().nullable(),
         operation: z.string(),
         summary: z.string(),
         service: z.string(),
@@ -94,6 +96,20 @@ export const HistoryList = z
         after: HistoryState,
       }),
     ),
+    pruned: z
+      .object({
+        entries: z.number().int().openapi({ description: "entries deleted beyond HISTORY_KEEP (of the service, with `service`)" }),
+        services: z.array(
+          z.object({
+            service: z.string(),
+            entries: z.number().int(),
+            firstConfigVersion: z.number().int(),
+            lastConfigVersion: z.number().int().openapi({ description: "rollback to a version from here on is still possible" }),
+            lastAt: z.string(),
+          }),
+        ),
+      })
+      .openapi({ description: "What the store no longer keeps, per service" }),
   })
   .openapi("HistoryList");
 
@@ -115,6 +131,7 @@ export const writeErrors = {
 };
 export const notFound = { 404: errorResponse("Unknown stack, service, version or domain") };
 export const conflict = { 409: errorResponse("Already exists, or a hostname is taken") };
+export const gone = { 410: errorResponse("The config version asked for is no longer kept in history (HISTORY_KEEP)") };
 
 export const jsonBody = <S extends z.ZodType>(schema: S) => ({
   required: true,

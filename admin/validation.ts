@@ -5,15 +5,27 @@
  */
 import type { z } from "zod";
 import { WeirError } from "../core/errors.ts";
+import { escapeUnprintable } from "../core/printable.ts";
 
 /** Issue codes that mean "malformed", as opposed to "a value breaks a rule". */
 const MALFORMED = new Set(["invalid_type", "unrecognized_keys", "invalid_union"]);
 
+/** A path segment as a message shows it: a user's key, so escaped and cut short. */
+function segment(key: PropertyKey): string {
+  const text = escapeUnprintable(String(key));
+  return text.length > 64 ? `${text.slice(0, 64)}…` : text;
+}
+
 function describe(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((i) => {
-      const path = i.path.map(String).join(".");
-      return path ? `${path}: ${i.message}` : i.message;
+      const path = i.path.map(segment).join(".");
+      // A bad key (a service or revision name) says why, as a bad value does.
+      const message =
+        i.code === "invalid_key" && i.issues.length > 0
+          ? `name '${segment(i.path.at(-1) ?? "")}' ${i.issues.map((x) => x.message).join("; ")}`
+          : i.message;
+      return path ? `${path}: ${message}` : message;
     })
     .join("; ");
 }

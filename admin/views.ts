@@ -5,6 +5,7 @@
  */
 import { endpointUrl, serviceHost, versionHost } from "../core/hostnames.ts";
 import type { ServiceView } from "../core/views.ts";
+import { own } from "../core/own-property.ts";
 import { bpToPercent } from "../core/weights.ts";
 import type { HistoryEntry, HistoryState, StoredService } from "./store/outcome.ts";
 
@@ -22,7 +23,7 @@ export function endpointStyle(requestUrl: string, baseDomain: string): EndpointS
 export function serviceView(stored: StoredService, style: EndpointStyle): ServiceView {
   const { service, slots } = stored;
   const url = (host: string) => endpointUrl(host, style.scheme, style.port);
-  const percent = (version: string) => bpToPercent(slots[version] ?? 0);
+  const percent = (version: string) => bpToPercent(own(slots, version) ?? 0);
   return {
     id: `${service.stack}/${service.name}`,
     stack: service.stack,
@@ -41,7 +42,7 @@ export function serviceView(stored: StoredService, style: EndpointStyle): Servic
       version: r.version,
       origins: r.origins,
       weight: percent(r.version),
-      state: (slots[r.version] ?? 0) > 0 ? "active" : "staged",
+      state: (own(slots, r.version) ?? 0) > 0 ? "active" : "staged",
       createdAt: r.createdAt,
       endpoint: url(versionHost(service.stack, service.name, r.version, style.baseDomain)),
     })),
@@ -68,8 +69,8 @@ function stateView(state: HistoryState | null): HistoryStateView | null {
     origins: service.origins,
     affinity: service.affinity,
     revisionHeader: service.revisionHeader,
-    weight: bpToPercent(slots[service.version] ?? 0),
-    revisions: service.revisions.map((r) => ({ version: r.version, origins: r.origins, weight: bpToPercent(slots[r.version] ?? 0) })),
+    weight: bpToPercent(own(slots, service.version) ?? 0),
+    revisions: service.revisions.map((r) => ({ version: r.version, origins: r.origins, weight: bpToPercent(own(slots, r.version) ?? 0) })),
     domains: state.domains,
   };
 }

@@ -194,9 +194,11 @@ const ADMIN_CODES: readonly ErrorCode[] = [
   "forbidden",
   "not_found",
   "conflict",
+  "gone",
   "precondition_failed",
   "payload_too_large",
   "invalid",
+  "rate_limited",
 ];
 const CODE_BY_STATUS = new Map<number, ErrorCode>(ADMIN_CODES.map((code) => [ERROR_STATUS[code], code]));
 

@@ -17,6 +17,7 @@ import { registerRollout } from "./commands/rollout.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerStage } from "./commands/stage.ts";
 import { registerStats } from "./commands/stats.ts";
+import { registerToken } from "./commands/token.ts";
 import { registerWeight } from "./commands/weight.ts";
 import { LOCAL_ADMIN_URL } from "./client.ts";
 import { examples, type CliContext } from "./context.ts";
@@ -63,6 +64,7 @@ export function createProgram(ctx: CliContext): Command {
     registerDomain,
     registerRollout,
     registerStats,
+    registerToken,
   ]) {
     register(program, ctx);
   }

@@ -1,6 +1,7 @@
 /**
  * @module cli/relative-time
- * "10 seconds ago", "1 minute ago": the CREATED column of `weir ps`.
+ * "10 seconds ago", "1 minute ago": the CREATED column of `weir ps`; "in 89 days": when a
+ * token expires (`weir token ls`).
  */
 
 const UNITS: readonly (readonly [string, number])[] = [
@@ -24,4 +25,16 @@ export function relativeTime(then: Date, now: Date): string {
     if (n >= 1) return `${n} ${unit}${n === 1 ? "" : "s"} ago`;
   }
   return "just now";
+}
+
+/** How long after `now` the time `then` is ("in 3 days"); a past time reads as ago. */
+export function timeUntil(then: Date, now: Date): string {
+  const ms = then.getTime() - now.getTime();
+  if (!Number.isFinite(ms)) return "unknown";
+  if (ms < 1_000) return relativeTime(then, now);
+  for (const [unit, size] of UNITS) {
+    const n = Math.floor(ms / size);
+    if (n >= 1) return `in ${n} ${unit}${n === 1 ? "" : "s"}`;
+  }
+  return "now";
 }

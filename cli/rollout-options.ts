@@ -4,7 +4,9 @@
  * fields they become, and the line printed when the API answers 202 (a rollout started).
  */
 import { InvalidArgumentError, Option } from "commander";
+import { WeirError } from "../core/errors.ts";
 import { formatRate } from "../core/edge-stats.ts";
+import { own } from "../core/own-property.ts";
 import type { RolloutView } from "../core/rollout.ts";
 import { parsePercentText, bpToPercent } from "../core/weights.ts";
 import { checkDuration } from "./refs.ts";
@@ -48,12 +50,33 @@ export function rolloutFields(opts: RolloutOptions): Record<string, unknown> {
   };
 }
 
+/** `--wait` and `--timeout`: follow the started rollout to its end (cli/rollout-watch.ts). */
+export function waitOptions(): Option[] {
+  return [
+    new Option("--wait", "with --duration: follow the rollout until it ends; exit 0 when it completes, 1 when it aborts (reason on stderr)"),
+    new Option("--timeout <duration>", "with --wait: give up (exit 1) after this long; the rollout goes on"),
+  ];
+}
+
+export interface WaitOptions {
+  wait?: boolean;
+  timeout?: string;
+  duration?: string;
+}
+
+/** Refuses --wait without --duration and --timeout without --wait. */
+export function checkWaitOptions(opts: WaitOptions): void {
+  if (opts.wait && opts.duration === undefined) throw new WeirError("bad_request", "--wait only applies with --duration: a change without one is done when the command returns");
+  if (opts.timeout !== undefined && !opts.wait) throw new WeirError("bad_request", "--timeout only applies with --wait");
+  if (opts.timeout !== undefined) checkDuration(opts.timeout);
+}
+
 /** "rollout of test/svc started: v3 0% → 50% over 10m in 20 steps (config version 12)" */
 export function startedLine(body: unknown, configVersion: number | undefined): string {
   const r = body as RolloutView;
-  const moves = Object.keys(r.target)
-    .filter((v) => r.target[v] !== r.from[v])
-    .map((v) => `${v} ${formatRate(r.from[v] ?? 0)} → ${formatRate(r.target[v])}`)
+  const moves = Object.entries(r.target)
+    .filter(([v, target]) => target !== own(r.from, v))
+    .map(([v, target]) => `${v} ${formatRate(own(r.from, v) ?? 0)} → ${formatRate(target)}`)
     .join(", ");
   const what = r.kind === "promote" ? `promote ${r.version} after ramping ${moves}` : moves;
   const gate = r.analysis ? `, abort above ${formatRate(r.analysis.maxErrorRate)} errors` : "";

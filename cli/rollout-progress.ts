@@ -5,6 +5,7 @@
  */
 import type { RolloutView } from "../core/rollout.ts";
 import { formatRate } from "../core/edge-stats.ts";
+import { own } from "../core/own-property.ts";
 import { TOTAL_BP } from "../core/weights.ts";
 
 export const BAR_WIDTH = 30;
@@ -42,8 +43,8 @@ export function renderRollout(r: RolloutView, now: Date, primary?: string): stri
   else if (r.status === "paused") when = " (resume to continue)";
   lines.push(`${r.service} rollout (${what} over ${r.duration}) ${r.status}: step ${r.step}/${r.steps}${when}`);
 
-  const moved = Object.keys(r.target).filter((v) => r.target[v] !== r.from[v] || r.current[v] !== r.from[v]);
-  const rows: [string, number, number, number][] = moved.map((v) => [v, r.from[v] ?? 0, r.current[v] ?? 0, r.target[v]]);
+  const moved = Object.entries(r.target).filter(([v, target]) => target !== own(r.from, v) || own(r.current, v) !== own(r.from, v));
+  const rows: [string, number, number, number][] = moved.map(([v, target]) => [v, own(r.from, v) ?? 0, own(r.current, v) ?? 0, target]);
   rows.push([primary ?? "primary", remainder(r.from), remainder(r.current), remainder(r.target)]);
   const width = Math.max(...rows.map(([v]) => v.length));
   for (const [v, from, current, target] of rows) {
@@ -57,5 +58,12 @@ export function renderRollout(r: RolloutView, now: Date, primary?: string): stri
     }
   }
   if (r.reason) lines.push(`  ${r.status}: ${r.reason}`);
+  // A failed step is retried with backoff (issue 9); older servers send neither field.
+  const failures = r.failures ?? 0;
+  if (r.lastError && failures > 0) {
+    lines.push(`  retrying: ${failures} failed ${failures === 1 ? "attempt" : "attempts"} in a row, the last ${r.lastError.at}: ${r.lastError.message}`);
+  } else if (r.lastError && (r.status === "running" || r.status === "paused")) {
+    lines.push(`  recovered from an error at ${r.lastError.at}: ${r.lastError.message}`);
+  }
   return lines.join("\n") + "\n";
 }

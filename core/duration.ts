@@ -1,11 +1,12 @@
 /**
  * @module core/duration
- * Durations as users write them for rollouts ("90s", "10m", "1h30m").
+ * Durations as users write them for rollouts ("90s", "10m", "1h30m") and token lifetimes
+ * ("90d").
  */
 
-const PART = /(\d+)(ms|s|m|h)/g;
-const WHOLE = /^(?:\d+(?:ms|s|m|h))+$/;
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+const PART = /(\d+)(ms|s|m|h|d)/g;
+const WHOLE = /^(?:\d+(?:ms|s|m|h|d))+$/;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** Milliseconds of a duration text, or undefined when it does not parse. */
 export function parseDuration(text: string): number | undefined {

@@ -1,9 +1,11 @@
 /**
  * @module core/edge-stats
  * What the data plane counts per revision (issue 6): requests, responses by status class,
- * origin errors and a fixed-bucket latency histogram; how counts from many isolates merge;
- * how a time window of them is summarised; and the canary error-rate analysis that can
- * abort a rollout. Pure: the worker records, the stats store persists, both call this.
+ * origin errors and a fixed-bucket latency histogram, apart for traffic the weights chose
+ * and traffic that named its revision (issue 9); how counts from many isolates merge; how
+ * a time window of them is summarised; and the canary error-rate analysis that can abort a
+ * rollout, which judges weighted traffic only. Pure: the worker records, the stats store
+ * persists, both call this.
  */
 
 /** Upper bounds (ms, inclusive) of the latency buckets; one more bucket holds the rest. */
@@ -11,6 +13,12 @@ export const LATENCY_BOUNDS_MS = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_
 export const LATENCY_BUCKETS = LATENCY_BOUNDS_MS.length + 1;
 /** Stats are kept per time bucket of this width (the finest window). */
 export const STATS_BUCKET_MS = 10_000;
+/**
+ * Services an isolate flushes at most at once: each is one Durable Object call, a
+ * subrequest of the request whose waitUntil runs the flush (Cloudflare allows 50 per
+ * request on the free plan, 1,000 paid). More waiting go out with the next request, at once.
+ */
+export const MAX_SERVICES_PER_FLUSH = 32;
 
 /** Counters of one revision over some span of time. */
 export interface RevisionCounters {
@@ -26,11 +34,49 @@ export interface RevisionCounters {
   latencySumMs: number;
 }
 
-/** Counters of one service, per time bucket (start ms) and revision: what an isolate flushes. */
+/**
+ * How the revision that served a request was chosen. `weighted`: by the service's weights
+ * (its slot table; later also a traffic rule's weighted split). `pinned`: the request named
+ * it, through the `Weir-Revision` header, the revision's own hostname or a custom domain
+ * bound to that version. Anyone can pin, so only weighted traffic judges a canary.
+ */
+export type Selection = "weighted" | "pinned";
+export const SELECTIONS: readonly Selection[] = ["weighted", "pinned"];
+
+/** One revision's counts in one time bucket, as chosen one way. */
+export interface StatsSeries {
+  version: string;
+  selection: Selection;
+  counters: RevisionCounters;
+}
+
+/** Counters of one service, per time bucket (start ms): what an isolate flushes. */
 export interface StatsBatch {
   /** `stack/name` */
   service: string;
-  buckets: { start: number; revisions: Record<string, RevisionCounters> }[];
+  buckets: { start: number; series: StatsSeries[] }[];
+}
+
+/**
+ * A bucket as isolates sent it before counts were split by selection: counters per
+ * revision, keyed by version. The stats store still takes these (a deploy leaves old
+ * isolates flushing for a while); their counts are kept unsplit.
+ */
+export interface LegacyStatsBucket {
+  start: number;
+  revisions: Record<string, RevisionCounters>;
+}
+
+/** A revision's counts over a window as chosen one way; `selection` null for counts recorded before the split. */
+export interface WindowRow {
+  version: string;
+  selection: Selection | null;
+  counters: RevisionCounters;
+}
+
+/** A WindowRow of one time step (a stats series): the step starts at `start` (ms). */
+export interface StatsRow extends WindowRow {
+  start: number;
 }
 
 export function emptyCounters(): RevisionCounters {
@@ -81,40 +127,66 @@ export function mergeCounters(into: RevisionCounters, add: RevisionCounters): Re
   return into;
 }
 
-/** Merges batches of one service into one, with one entry per time bucket and revision. */
+/** The series of a flushed bucket, whichever format an isolate sent; unsplit ones carry selection null. */
+export function seriesOf(bucket: { series?: unknown; revisions?: unknown }): WindowRow[] {
+  if (Array.isArray(bucket.series)) {
+    return (bucket.series as Partial<StatsSeries>[])
+      .filter((s) => typeof s?.version === "string" && (s.selection === "weighted" || s.selection === "pinned") && typeof s.counters === "object" && s.counters !== null)
+      .map((s) => ({ version: s.version as string, selection: s.selection as Selection, counters: s.counters as RevisionCounters }));
+  }
+  if (typeof bucket.revisions === "object" && bucket.revisions !== null) {
+    return Object.entries(bucket.revisions as Record<string, RevisionCounters>)
+      .filter(([, c]) => typeof c === "object" && c !== null)
+      .map(([version, counters]) => ({ version, selection: null, counters }));
+  }
+  return [];
+}
+
+/** Merges batches of one service into one, with one series per time bucket, revision and selection. */
 export function mergeBatches(service: string, batches: readonly StatsBatch[]): StatsBatch {
-  const byStart = new Map<number, Record<string, RevisionCounters>>();
+  const byStart = new Map<number, Map<string, StatsSeries>>();
   for (const batch of batches) {
     for (const bucket of batch.buckets) {
-      let revisions = byStart.get(bucket.start);
-      if (!revisions) byStart.set(bucket.start, (revisions = {}));
-      for (const [version, counters] of Object.entries(bucket.revisions)) {
-        mergeCounters((revisions[version] ??= emptyCounters()), counters);
+      let series = byStart.get(bucket.start);
+      if (!series) byStart.set(bucket.start, (series = new Map()));
+      for (const s of bucket.series) {
+        const key = `${s.selection} ${s.version}`;
+        let into = series.get(key);
+        if (!into) series.set(key, (into = { version: s.version, selection: s.selection, counters: emptyCounters() }));
+        mergeCounters(into.counters, s.counters);
       }
     }
   }
   return {
     service,
-    buckets: [...byStart.entries()].sort((a, b) => a[0] - b[0]).map(([start, revisions]) => ({ start, revisions })),
+    buckets: [...byStart.entries()].sort((a, b) => a[0] - b[0]).map(([start, series]) => ({ start, series: [...series.values()] })),
   };
 }
 
-/** A time-bucketed row, as the stats store keeps them. */
-export interface StatsRow {
-  start: number;
-  version: string;
-  counters: RevisionCounters;
+/** A revision's counts over a window: everything, and the parts the weights chose and requests pinned. */
+export interface RevisionTotals {
+  /** every request, including rows recorded before the split */
+  all: RevisionCounters;
+  weighted: RevisionCounters;
+  pinned: RevisionCounters;
 }
 
-/** Sums rows whose bucket overlaps [fromMs, toMs], per revision. */
-export function aggregateWindow(rows: readonly StatsRow[], fromMs: number, toMs: number): Map<string, RevisionCounters> {
-  const out = new Map<string, RevisionCounters>();
+/** Sums rows per revision, keeping the split. */
+export function revisionTotals(rows: readonly WindowRow[]): Map<string, RevisionTotals> {
+  const out = new Map<string, RevisionTotals>();
   for (const row of rows) {
-    if (row.start + STATS_BUCKET_MS <= fromMs || row.start > toMs) continue;
-    let c = out.get(row.version);
-    if (!c) out.set(row.version, (c = emptyCounters()));
-    mergeCounters(c, row.counters);
+    let t = out.get(row.version);
+    if (!t) out.set(row.version, (t = { all: emptyCounters(), weighted: emptyCounters(), pinned: emptyCounters() }));
+    mergeCounters(t.all, row.counters);
+    if (row.selection !== null) mergeCounters(t[row.selection], row.counters);
   }
+  return out;
+}
+
+/** What a canary analysis judges: per revision, only the traffic the weights sent it. */
+export function weightedCounts(rows: readonly WindowRow[]): Map<string, RevisionCounters> {
+  const out = new Map<string, RevisionCounters>();
+  for (const [version, t] of revisionTotals(rows)) out.set(version, t.weighted);
   return out;
 }
 
@@ -173,7 +245,8 @@ export interface CanaryVerdict {
 
 /**
  * The rollout analysis: the canary fails when it has at least `minRequests` responses in
- * the window and (5xx + origin errors) / responses is above `maxErrorRate` percent.
+ * the window and (5xx + origin errors) / responses is above `maxErrorRate` percent. Give
+ * it weighted counts only (`weightedCounts`): pinned traffic is anyone's to flood.
  */
 export function analyzeCanary(version: string, counters: RevisionCounters | undefined, t: CanaryThresholds): CanaryVerdict {
   const c = counters ?? emptyCounters();
@@ -185,14 +258,14 @@ export function analyzeCanary(version: string, counters: RevisionCounters | unde
   return { verdict: rate !== null && rate > t.maxErrorRate ? "fail" : "pass", ...base };
 }
 
-/** One line for history and the CLI: "v3: 12 of 40 responses failed (30%), above the 5% limit". */
+/** One line for history and the CLI: "v3: 12 of 40 weighted responses failed (30%), above the 5% limit". */
 export function describeVerdict(v: CanaryVerdict): string {
   const rate = v.errorRate === null ? "no responses" : `${formatRate(v.errorRate)}`;
   if (v.verdict === "insufficient") {
-    return `${v.version}: ${v.responses} responses, fewer than the ${v.minRequests} needed to judge (error rate ${rate})`;
+    return `${v.version}: ${v.responses} weighted responses, fewer than the ${v.minRequests} needed to judge (error rate ${rate})`;
   }
   const relation = v.verdict === "fail" ? "above" : "within";
-  return `${v.version}: ${v.errors} of ${v.responses} responses failed (${rate}), ${relation} the ${formatRate(v.maxErrorRate)} limit`;
+  return `${v.version}: ${v.errors} of ${v.responses} weighted responses failed (${rate}), ${relation} the ${formatRate(v.maxErrorRate)} limit`;
 }
 
 /** A rate in percent with at most two decimals: 33.333… → "33.33%". */

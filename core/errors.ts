@@ -18,10 +18,14 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** what the request names existed but is no longer kept (a pruned history version) */
+  gone: 410,
   precondition_failed: 412,
   payload_too_large: 413,
   invalid: 422,
   rollout_in_progress: 409,
+  /** too many failed authentications from one client IP (DESIGN §11) */
+  rate_limited: 429,
   internal: 500,
 } as const;
 

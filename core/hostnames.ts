@@ -39,9 +39,24 @@ export function isUnderDomain(host: string, domain: string): boolean {
 }
 
 const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+/** A label URL parsers read as a number (decimal, or 0x hex): a host ending in one is IPv4. */
+const NUMERIC_LABEL = /^(?:0x[0-9a-f]*|[0-9]+)$/;
+
+/**
+ * True for an IP address as a Host may carry it: bracketed or with more than one colon
+ * (IPv6), or whose last label is a number (IPv4, as the WHATWG URL parser reads it, so
+ * `1.2.3` and `0x7f.1` too). A port is ignored.
+ */
+export function isIpLiteral(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  if (h.startsWith("[") || h.split(":").length > 2) return true;
+  const labels = normalizeHost(h).split(".");
+  return NUMERIC_LABEL.test(labels[labels.length - 1]);
+}
 
 /** Why a custom domain is not a valid hostname, or undefined. Wildcards are not accepted. */
 export function customHostProblem(host: string): string | undefined {
+  if (isIpLiteral(host)) return `'${host}' is an IP address; a custom domain must be a hostname`;
   const h = normalizeHost(host);
   if (h !== host.trim().toLowerCase().replace(/\.+$/, "")) return `'${host}' must be a bare hostname without port`;
   if (h.length > 253) return `'${host}' is longer than 253 characters`;
@@ -55,4 +70,24 @@ export function customHostProblem(host: string): string | undefined {
 export function endpointUrl(host: string, scheme: string, port: string): string {
   const defaultPort = (scheme === "https" && port === "443") || (scheme === "http" && port === "80");
   return `${scheme}://${host}${port && !defaultPort ? `:${port}` : ""}`;
+}
+
+/** RFC 1035 limits on a hostname: 253 characters in all, 63 per label. */
+export const MAX_HOST_LENGTH = 253;
+export const MAX_LABEL_LENGTH = 63;
+
+/**
+ * True when a normalized host fits DNS's limits (a name no DNS can hold routes nowhere).
+ * Only lengths are checked: cheap enough for the data plane's cache misses.
+ */
+export function withinDnsLimits(host: string): boolean {
+  if (host.length > MAX_HOST_LENGTH) return false;
+  let labelStart = 0;
+  for (;;) {
+    const dot = host.indexOf(".", labelStart);
+    const end = dot === -1 ? host.length : dot;
+    if (end - labelStart > MAX_LABEL_LENGTH) return false;
+    if (dot === -1) return true;
+    labelStart = dot + 1;
+  }
 }

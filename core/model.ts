@@ -4,6 +4,7 @@
  * admin API, the stack file and the CLI, and of the OpenAPI document.
  */
 import { z } from "zod";
+import { escapeUnprintable } from "./printable.ts";
 import { isWholeBasisPoints, TOTAL_BP } from "./weights.ts";
 
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -11,6 +12,22 @@ export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const DnsLabel = z
   .string()
   .regex(DNS_LABEL, "must be a DNS label: lowercase letters, digits and '-', 1–63 characters, no leading or trailing '-'");
+
+/**
+ * An object keyed by user-chosen names (DNS labels): services and revisions of a stack
+ * file, the weights of a weight change. zod skips a `__proto__` key without a word (it
+ * cannot be assigned to the parsed object), so `{"__proto__": …}` used to vanish; it is
+ * refused here like every other name that is not a DNS label (issue 9).
+ */
+export function namedRecord<V extends z.ZodType>(value: V) {
+  return z.preprocess((input, ctx) => {
+    if (typeof input === "object" && input !== null && !Array.isArray(input) && Object.hasOwn(input, "__proto__")) {
+      const keyIssues = DnsLabel.safeParse("__proto__").error?.issues ?? [];
+      ctx.addIssue({ code: "invalid_key", origin: "record", issues: keyIssues, input: "__proto__", path: ["__proto__"], message: "Invalid key in record" });
+    }
+    return input;
+  }, z.record(DnsLabel, value));
+}
 
 /** `stack/name` */
 export const ServiceId = z
@@ -29,25 +46,89 @@ export const Affinity = z
   );
 export type Affinity = z.infer<typeof Affinity>;
 
+/** The longest origin URL accepted (2 KiB), raw or normalized. */
+export const MAX_ORIGIN_LENGTH = 2048;
+
+/** An origin as messages show it: never a raw control character, never 100 KB of it. */
+function shown(text: string): string {
+  const escaped = escapeUnprintable(text);
+  return escaped.length > 80 ? `'${escaped.slice(0, 60)}…' (${text.length} characters)` : `'${escaped}'`;
+}
+
+/** U+XXXX of a character. */
+function codePoint(c: string): string {
+  return `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
+/**
+ * The first character an origin must not contain, with why: control characters and
+ * whitespace (they reach an operator's terminal through `weir ps`), backslashes (URL
+ * parsers read them as '/'), and '@' (userinfo, even empty: `http://@h`).
+ */
+function forbiddenCharacter(text: string): string | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    const at = `at character ${i + 1}`;
+    if (escapeUnprintable(c) !== c) {
+      const kind = c <= "\u001f" || (c >= "\u007f" && c <= "\u009f") ? "control" : "invisible formatting";
+      return `contains the ${kind} character ${codePoint(c)} ${at}`;
+    }
+    if (/\s/.test(c)) return `contains whitespace (${codePoint(c)}) ${at}`;
+    if (c === "\\") return `contains a backslash ${at}`;
+    if (c === "@") return `contains '@' ${at}: an origin carries no userinfo`;
+  }
+  return undefined;
+}
+
 /** Why an origin URL is refused, or undefined when it is acceptable (DESIGN §2). */
 export function originProblem(text: string): string | undefined {
+  if (text.length > MAX_ORIGIN_LENGTH) return `${shown(text)} is longer than ${MAX_ORIGIN_LENGTH} characters`;
+  const bad = forbiddenCharacter(text);
+  if (bad) return `${shown(text)} ${bad}`;
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return `'${text}' is not an absolute URL`;
+    return `${shown(text)} is not an absolute URL`;
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return `'${text}' must use http: or https:`;
-  if (url.username || url.password) return `'${text}' must not carry userinfo`;
-  if (text.includes("#")) return `'${text}' must not carry a fragment`;
-  if (url.search) return `'${text}' must not carry a query`;
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `${shown(text)} must use http: or https:`;
+  // The parser repairs `http:/h` and `http:///h` into `http://h/`: refuse what it had to guess.
+  if (!/^https?:\/\/[^/]/i.test(text)) return `${shown(text)} must be written as ${url.protocol}//host[:port][/path]`;
+  if (url.username || url.password) return `${shown(text)} must not carry userinfo`;
+  if (text.includes("#")) return `${shown(text)} must not carry a fragment`;
+  if (text.includes("?")) return `${shown(text)} must not carry a query`;
+  if (url.port === "0") return `${shown(text)} names port 0, which no origin listens on`;
+  if (canonicalOrigin(url).length > MAX_ORIGIN_LENGTH) return `${shown(text)} is longer than ${MAX_ORIGIN_LENGTH} characters once normalized`;
   return undefined;
 }
 
-export const OriginUrl = z.string().superRefine((s, ctx) => {
-  const problem = originProblem(s);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
+/**
+ * The stored form of an origin: the URL as the WHATWG parser normalizes it (scheme and
+ * host lower-cased, IDNs in punycode, default port dropped, path percent-encoded), without
+ * the trailing '/' of a bare host, so `http://127.0.0.1:9001` reads as DESIGN §1 shows it.
+ */
+export function canonicalOrigin(origin: string | URL): string {
+  const url = typeof origin === "string" ? new URL(origin) : origin;
+  return `${url.protocol}//${url.host}${url.pathname === "/" ? "" : url.pathname}`;
+}
+
+/** `origin` normalized when it parses, else as it is (for origins stored before normalization). */
+export function comparableOrigin(origin: string): string {
+  try {
+    return canonicalOrigin(origin);
+  } catch {
+    return origin;
+  }
+}
+
+/** An origin URL, refused with a precise reason or normalized (canonicalOrigin): API, stack file and CLI alike. */
+export const OriginUrl = z
+  .string()
+  .superRefine((s, ctx) => {
+    const problem = originProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .transform((s) => canonicalOrigin(s));
 
 export const Origins = z.array(OriginUrl).min(1, "needs at least one origin").max(16, "at most 16 origins");
 
@@ -104,7 +185,7 @@ export const StageRevisionBody = z.strictObject({
 export type StageRevisionBody = z.infer<typeof StageRevisionBody>;
 
 export const WeightsBody = z.strictObject({
-  weights: z.record(DnsLabel, Percent).refine((w) => Object.keys(w).length > 0, "names no revision"),
+  weights: namedRecord(Percent).refine((w) => Object.keys(w).length > 0, "names no revision"),
   duration: z.string().optional(),
   interval: z.string().optional(),
   pause: z.boolean().optional(),
@@ -151,12 +232,12 @@ export const StackFileService = z.strictObject({
   origins: Origins,
   affinity: Affinity.default("cookie"),
   revisionHeader: z.boolean().optional(),
-  revisions: z.record(DnsLabel, StackFileRevision).default({}),
+  revisions: namedRecord(StackFileRevision).default({}),
 });
 
 export const StackFile = z.strictObject({
   stack: DnsLabel,
-  services: z.record(DnsLabel, StackFileService).default({}),
+  services: namedRecord(StackFileService).default({}),
 });
 export type StackFile = z.infer<typeof StackFile>;
 

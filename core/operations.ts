@@ -168,8 +168,29 @@ export function promote(state: ServiceState, version: string): ServiceState {
   next.service.version = version;
   next.service.origins = [...revision.origins];
   next.service.revisions = next.service.revisions.filter((r) => r.version !== version);
-  // Domains pinned to the old primary follow nothing: its version no longer exists.
+  next.domains = movePins(next.domains, state.service.version, version);
   return next;
+}
+
+/**
+ * A custom domain pinned to the old primary follows the promotion, as the old primary's
+ * users do (its slots merge into the new primary): the version it named is gone, and it
+ * was pinned to the primary, which the promoted revision now is.
+ */
+function movePins(domains: readonly DomainBinding[], from: string, to: string): DomainBinding[] {
+  return domains.map((d) => (d.version === from ? { host: d.host, version: to } : d));
+}
+
+/** 409 when a custom domain is pinned to a version a change removes: unbind it first. */
+function pinnedDomainProblem(state: ServiceState, removed: readonly string[]): void {
+  const pinned = state.domains.find((d) => d.version !== undefined && removed.includes(d.version));
+  if (!pinned) return;
+  const id = serviceIdOf(state.service);
+  throw new WeirError(
+    "conflict",
+    `custom domain ${pinned.host} is bound to ${id}:${pinned.version}, which this change removes; unbind it first (weir domain rm ${pinned.host}) or bind it to another version`,
+    { details: { host: pinned.host } },
+  );
 }
 
 /** Removes a staged revision; its slots go back to the primary. */
@@ -181,6 +202,7 @@ export function removeRevision(state: ServiceState, version: string): ServiceSta
   if (!state.service.revisions.some((r) => r.version === version)) {
     throw new WeirError("not_found", `${id} has no revision '${version}'`);
   }
+  pinnedDomainProblem(state, [version]);
   const next = cloneState(state);
   next.service.revisions = next.service.revisions.filter((r) => r.version !== version);
   rebalance(next.table, slotTargets(next.service));
@@ -205,9 +227,13 @@ export function reconcileService(current: ServiceState | null, desired: ServiceC
   }
   const next = cloneState(current);
   const oldPrimary = current.service.version;
-  if (desired.version !== oldPrimary && !desired.revisions.some((r) => r.version === oldPrimary)) {
+  const promoted = desired.version !== oldPrimary && !desired.revisions.some((r) => r.version === oldPrimary);
+  if (promoted) {
     mergeLabel(next.table, oldPrimary, desired.version);
+    next.domains = movePins(next.domains, oldPrimary, desired.version);
   }
+  const kept = new Set(versions(desired));
+  pinnedDomainProblem(next, versions(current.service).filter((v) => !kept.has(v)));
   rebalance(next.table, slotTargets(desired));
   next.service = structuredClone(desired);
   return next;
@@ -218,6 +244,9 @@ export function addDomain(state: ServiceState, binding: DomainBinding): ServiceS
   const id = serviceIdOf(state.service);
   if (binding.version !== undefined && !versions(state.service).includes(binding.version)) {
     throw new WeirError("invalid", `${id} has no revision '${binding.version}'`);
+  }
+  if (state.domains.some((d) => d.host === binding.host)) {
+    throw new WeirError("conflict", `'${binding.host}' is already a custom domain of ${id}`, { details: { host: binding.host } });
   }
   const next = cloneState(state);
   next.domains.push(binding.version === undefined ? { host: binding.host } : { host: binding.host, version: binding.version });

@@ -7,6 +7,7 @@
  */
 import { WeirError } from "./errors.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
+import { own, hasOwn } from "./own-property.ts";
 import { apportion, TOTAL_BP } from "./weights.ts";
 
 /** Steps are never closer together than this. */
@@ -101,8 +102,8 @@ export function planRollout(
   checkWeights("current", from);
   checkWeights("target", to);
   const versions = [...new Set([...Object.keys(from), ...Object.keys(to)])];
-  const start = versions.map((v) => from[v] ?? 0);
-  const end = versions.map((v) => to[v] ?? 0);
+  const start = versions.map((v) => own(from, v) ?? 0);
+  const end = versions.map((v) => own(to, v) ?? 0);
   const primaryStart = TOTAL_BP - sumOf(from);
   const primaryEnd = TOTAL_BP - sumOf(to);
 
@@ -129,7 +130,7 @@ export function planRollout(
  * weights, as a plain promote leaves them. The promote itself follows the last step.
  */
 export function promoteTarget(staged: Readonly<Record<string, number>>, version: string): Record<string, number> {
-  if (!(version in staged)) throw new WeirError("invalid", `'${version}' is not a staged revision of this service`);
+  if (!hasOwn(staged, version)) throw new WeirError("invalid", `'${version}' is not a staged revision of this service`);
   const others = Object.entries(staged).reduce((sum, [v, bp]) => (v === version ? sum : sum + bp), 0);
   return { ...staged, [version]: TOTAL_BP - others };
 }

@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { CanaryThresholds } from "./edge-stats.ts";
 import { WeirError } from "./errors.ts";
 import { formatDuration } from "./duration.ts";
+import { own } from "./own-property.ts";
 import { planRollout, promoteTarget, type RolloutTiming } from "./rollout-plan.ts";
 import { bpToPercent, formatPercent } from "./weights.ts";
 
@@ -61,6 +62,10 @@ export const Rollout = z.object({
   reason: z.string().nullable(),
   /** the config version just before the rollout started */
   configVersionBefore: z.number(),
+  /** failed runs of the rollout's timer in a row (each is retried with backoff); 0 after a step succeeds */
+  failures: z.number().int().default(0),
+  /** the last failure of the rollout's timer (ms, message), kept after it recovers */
+  lastError: z.object({ at: z.number(), message: z.string() }).nullable().default(null),
 });
 export type Rollout = z.infer<typeof Rollout>;
 
@@ -91,7 +96,9 @@ export function newRollout(req: RolloutRequest): Rollout {
     throw new WeirError("invalid", `${req.service} already has those weights; there is nothing to roll out`);
   }
   const canaries =
-    req.kind === "promote" ? [req.version as string] : Object.keys(target).filter((v) => target[v] > (req.current[v] ?? 0));
+    req.kind === "promote"
+      ? [req.version as string]
+      : Object.entries(target).filter(([v, bp]) => bp > (own(req.current, v) ?? 0)).map(([v]) => v);
   return {
     service: req.service,
     kind: req.kind,
@@ -114,6 +121,8 @@ export function newRollout(req: RolloutRequest): Rollout {
     endedAt: null,
     reason: null,
     configVersionBefore: req.configVersion,
+    failures: 0,
+    lastError: null,
   };
 }
 
@@ -145,6 +154,7 @@ export function stepApplied(r: Rollout, now: number): Rollout {
     ...r,
     applied,
     lastStepAt: now,
+    failures: 0,
     ...(done ? { status: "completed" as const, endedAt: now, reason: "reached its target" } : {}),
   };
 }
@@ -155,6 +165,11 @@ export function completed(r: Rollout, now: number, reason: string): Rollout {
 
 export function aborted(r: Rollout, now: number, reason: string): Rollout {
   return { ...r, status: "aborted", endedAt: now, reason, pausedAt: null };
+}
+
+/** The record after its timer failed once more (the timer retries it with backoff). */
+export function timerFailed(r: Rollout, now: number, message: string): Rollout {
+  return { ...r, failures: r.failures + 1, lastError: { at: now, message } };
 }
 
 function notInFlight(r: Rollout): WeirError {
@@ -198,14 +213,17 @@ export function weightsText(weights: Readonly<Record<string, number>>): string {
 
 /** The one-line summary of what a rollout does, for history and the CLI. */
 export function describeRollout(r: Rollout): string {
-  const what = r.kind === "promote" ? `promote ${r.version} (ramp to ${formatPercent(r.target[r.version as string])}, then promote)` : `weight ${weightsText(pick(r.target, r.from))}`;
+  const what =
+    r.kind === "promote"
+      ? `promote ${r.version} (ramp to ${formatPercent(own(r.target, r.version as string) ?? 0)}, then promote)`
+      : `weight ${weightsText(pick(r.target, r.from))}`;
   const gate = r.analysis ? `, abort above ${r.analysis.maxErrorRate}% errors (min ${r.analysis.minRequests} requests)` : "";
   return `${what} over ${formatDuration(r.durationMs)} in ${r.steps.length} steps${gate}`;
 }
 
 /** The target weights that differ from the start. */
 function pick(target: Record<string, number>, from: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(target).filter(([v, bp]) => bp !== (from[v] ?? 0)));
+  return Object.fromEntries(Object.entries(target).filter(([v, bp]) => bp !== (own(from, v) ?? 0)));
 }
 
 // ---- the JSON of GET /v1/services/{stack}/{name}/rollout ----
@@ -234,6 +252,10 @@ export const RolloutView = z.object({
   lastAnalysis: z.array(Verdict).nullable(),
   endedAt: z.string().nullable(),
   reason: z.string().nullable(),
+  /** failed runs of the rollout's clock in a row; each is retried with backoff until a step succeeds */
+  failures: z.number().int(),
+  /** the last such failure, kept after the rollout recovers */
+  lastError: z.object({ at: z.string(), message: z.string() }).nullable(),
 });
 export type RolloutView = z.infer<typeof RolloutView>;
 
@@ -262,5 +284,7 @@ export function rolloutView(r: Rollout): RolloutView {
     lastAnalysis: r.lastAnalysis,
     endedAt: r.endedAt === null ? null : new Date(r.endedAt).toISOString(),
     reason: r.reason,
+    failures: r.failures,
+    lastError: r.lastError === null ? null : { at: new Date(r.lastError.at).toISOString(), message: r.lastError.message },
   };
 }

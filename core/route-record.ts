@@ -97,12 +97,19 @@ export interface CompiledRoute {
   record: RouteRecord;
   /** slot → position in record.revisions; null when pinned */
   slots: Uint8Array | null;
+  /**
+   * The position of the one revision that serves every request, or -1 when the slot table
+   * has two owners or more. Set for a pinned host and for a table one revision fills (the
+   * others at weight 0): such a request needs no sticky key, so no cookie is minted or
+   * signed (DESIGN §4, issue 9).
+   */
+  sole: number;
 }
 
 export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   if (record.pin !== undefined) {
     if (record.pin >= record.revisions.length) throw new RangeError("route record pin is out of range");
-    return { record, slots: null };
+    return { record, slots: null, sole: record.pin };
   }
   if (record.slots === undefined) throw new RangeError("route record has neither pin nor slots");
   const slots = base64ToBytes(record.slots);
@@ -110,5 +117,12 @@ export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   for (let i = 0; i < SLOT_COUNT; i++) {
     if (slots[i] >= record.revisions.length) throw new RangeError("route record slot points past its revisions");
   }
-  return { record, slots };
+  return { record, slots, sole: soleOwner(slots) };
+}
+
+/** The owner of every slot of a decoded table, or -1 when two or more share it. Once per compile. */
+export function soleOwner(slots: Uint8Array): number {
+  const first = slots.length === 0 ? -1 : slots[0];
+  for (let i = 1; i < slots.length; i++) if (slots[i] !== first) return -1;
+  return first;
 }

@@ -203,26 +203,36 @@ export interface EncodedSlotTable {
   data: string;
 }
 
-export function encodeSlotTable(table: SlotTable): EncodedSlotTable {
-  const bytes = new Uint8Array(SLOT_COUNT * 6);
+/** Bytes of a table's slots as stored: owner ‖ prev ‖ seq (little-endian uint32), 60,000 bytes. */
+export const SLOT_BYTES = SLOT_COUNT * 6;
+
+export function slotTableBytes(table: SlotTable): Uint8Array {
+  const bytes = new Uint8Array(SLOT_BYTES);
   bytes.set(table.owner, 0);
   bytes.set(table.prev, SLOT_COUNT);
   const seq = new DataView(bytes.buffer, SLOT_COUNT * 2);
   for (let i = 0; i < SLOT_COUNT; i++) seq.setUint32(i * 4, table.seq[i], true);
-  return { labels: table.labels.slice(), clock: table.clock, data: bytesToBase64(bytes) };
+  return bytes;
 }
 
-export function decodeSlotTable(encoded: EncodedSlotTable): SlotTable {
-  const bytes = base64ToBytes(encoded.data);
-  if (bytes.length !== SLOT_COUNT * 6) throw new RangeError("slot table data has the wrong length");
-  const seqView = new DataView(bytes.buffer, SLOT_COUNT * 2);
+export function slotTableFromBytes(bytes: Uint8Array, labels: readonly (string | null)[], clock: number): SlotTable {
+  if (bytes.length !== SLOT_BYTES) throw new RangeError("slot table data has the wrong length");
+  const seqView = new DataView(bytes.buffer, bytes.byteOffset + SLOT_COUNT * 2, SLOT_COUNT * 4);
   const seq = new Uint32Array(SLOT_COUNT);
   for (let i = 0; i < SLOT_COUNT; i++) seq[i] = seqView.getUint32(i * 4, true);
   return {
     owner: bytes.slice(0, SLOT_COUNT),
     prev: bytes.slice(SLOT_COUNT, SLOT_COUNT * 2),
     seq,
-    clock: encoded.clock,
-    labels: encoded.labels.slice(),
+    clock,
+    labels: labels.slice(),
   };
+}
+
+export function encodeSlotTable(table: SlotTable): EncodedSlotTable {
+  return { labels: table.labels.slice(), clock: table.clock, data: bytesToBase64(slotTableBytes(table)) };
+}
+
+export function decodeSlotTable(encoded: EncodedSlotTable): SlotTable {
+  return slotTableFromBytes(base64ToBytes(encoded.data), encoded.labels, encoded.clock);
 }

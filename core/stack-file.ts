@@ -4,7 +4,7 @@
  * declares, and the diff between two configs (what `apply --dry-run` shows). Pure, so the
  * export → apply → export round trip is decided in one place.
  */
-import type { ServiceConfig, StackFile } from "./model.ts";
+import { comparableOrigin, type ServiceConfig, type StackFile } from "./model.ts";
 import { bpToPercent, formatPercent, percentToBp } from "./weights.ts";
 
 type StackFileService = StackFile["services"][string];
@@ -62,6 +62,14 @@ export function declaredService(
 }
 
 /**
+ * Origins as compared: normalized (canonicalOrigin), so an origin stored as typed before
+ * origins were normalized (`http://h:80/`) equals the file's `http://h` (issue 9).
+ */
+function originsKey(origins: readonly string[]): string {
+  return origins.map(comparableOrigin).join(", ");
+}
+
+/**
  * True when two configs route identically (creation times aside). Staged revisions are
  * compared as a set: a file lists them in object-key order, which JavaScript changes for
  * integer-like names ("10" before "9"), and their order does not change routing.
@@ -72,10 +80,10 @@ export function sameRouting(a: ServiceConfig, b: ServiceConfig): boolean {
       s.stack,
       s.name,
       s.version,
-      s.origins,
+      originsKey(s.origins),
       s.affinity,
       s.revisionHeader,
-      s.revisions.map((r) => [r.version, r.origins, r.weight]).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
+      s.revisions.map((r) => [r.version, originsKey(r.origins), r.weight]).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
     ]);
   return strip(a) === strip(b);
 }
@@ -93,7 +101,7 @@ export function describeChange(before: ServiceConfig | null, after: ServiceConfi
   if (after === null) return [`remove (primary ${before.version}, ${before.revisions.length} staged)`];
   const lines: string[] = [];
   if (before.version !== after.version) lines.push(`primary version: ${before.version} → ${after.version}`);
-  if (before.origins.join() !== after.origins.join()) lines.push(`primary origins: ${before.origins.join(", ")} → ${after.origins.join(", ")}`);
+  if (originsKey(before.origins) !== originsKey(after.origins)) lines.push(`primary origins: ${before.origins.join(", ")} → ${after.origins.join(", ")}`);
   if (before.affinity !== after.affinity) lines.push(`affinity: ${before.affinity} → ${after.affinity}`);
   if (before.revisionHeader !== after.revisionHeader) lines.push(`revisionHeader: ${before.revisionHeader} → ${after.revisionHeader}`);
   const old = new Map(before.revisions.map((r) => [r.version, r]));
@@ -102,7 +110,7 @@ export function describeChange(before: ServiceConfig | null, after: ServiceConfi
     const o = old.get(r.version);
     if (!o) lines.push(`stage ${r.version} → ${r.origins.join(", ")} at ${formatPercent(r.weight)}`);
     else {
-      if (o.origins.join() !== r.origins.join()) lines.push(`${r.version} origins: ${o.origins.join(", ")} → ${r.origins.join(", ")}`);
+      if (originsKey(o.origins) !== originsKey(r.origins)) lines.push(`${r.version} origins: ${o.origins.join(", ")} → ${r.origins.join(", ")}`);
       if (o.weight !== r.weight) lines.push(`${r.version} weight: ${formatPercent(o.weight)} → ${formatPercent(r.weight)}`);
     }
   }

@@ -1,13 +1,15 @@
 /**
  * @module dashboard/routes
  * The dashboard on ADMIN_HOST (DESIGN §12): `GET /` (the page) and
- * `GET /assets/<version>/<file>`. They need no token; everything the page shows it fetches
- * from /v1 with the token the person signs in with. The admin app mounts these ahead of its
- * auth middleware; data-plane hostnames never reach them (worker/index.ts sends only
- * ADMIN_HOST to the admin app).
+ * `GET /assets/<version>/<file>`. They need no token (declared `plainRoute(PUBLIC, …)`, so
+ * the admin app's gate lets them through unauthenticated); everything the page shows it
+ * fetches from /v1 with the token the person signs in with. Data-plane hostnames never
+ * reach them (worker/index.ts sends only ADMIN_HOST to the admin app).
  */
-import type { Env as HonoEnv, Hono } from "hono";
+import type { Hono } from "hono";
 import { errorResponse, WeirError } from "../core/errors.ts";
+import { plainRoute, PUBLIC } from "../admin/authorization.ts";
+import type { AdminEnv } from "../admin/context.ts";
 import { dashboardBundle } from "./assets.ts";
 import { dashboardHeaders } from "./headers.ts";
 
@@ -18,13 +20,14 @@ function notFound(path: string): Response {
   return res;
 }
 
-export function registerDashboard<E extends HonoEnv>(app: Hono<E>): void {
-  app.get("/", () => {
+export function registerDashboard(app: Hono<AdminEnv>): void {
+  app.get("/", plainRoute(PUBLIC, "get", "/"), () => {
     const { page } = dashboardBundle();
     return new Response(page, { headers: dashboardHeaders("text/html; charset=utf-8", "page") });
   });
 
-  app.get("/assets/:version/:file{.+}", (c) => {
+  // every file sits directly under its version (dashboard/assets.ts)
+  app.get("/assets/:version/:file", plainRoute(PUBLIC, "get", "/assets/:version/:file"), (c) => {
     const bundle = dashboardBundle();
     const asset = c.req.param("version") === bundle.version ? bundle.files.get(c.req.param("file")) : undefined;
     if (!asset) return notFound(new URL(c.req.url).pathname);

@@ -11,4 +11,5 @@ export interface OriginPorts {
   lab: number;
   dead: number;
   failing: number;
+  rawStatus: number;
 }

@@ -8,6 +8,8 @@
  *  - `ip`: CF-Connecting-IP.
  *  - `none`: random per request.
  * A request without a key gets a fresh random one, so a cookie-less curl loop shows the split.
+ * None of this runs while one revision serves every request (CompiledRoute.sole): then there
+ * is nothing to be sticky about, so no cookie is minted, signed or checked.
  *
  * Without STICKY_SECRET each isolate signs with its own random key: cookies still cannot be
  * forged, but stay sticky only while that isolate lives (`npm start` creates a secret).

@@ -20,6 +20,10 @@ export interface Env {
   ADMIN_TOKEN?: string;
   /** HMAC key of the sticky cookie (secret) */
   STICKY_SECRET?: string;
+  /** Rate Limiting binding: failed admin authentications per client IP (DESIGN §11) */
+  AUTH_FAILURES?: RateLimit;
   /** ms between stats flushes of an isolate (default 5000) */
   STATS_FLUSH_MS?: string;
+  /** history entries the ConfigStore keeps (default 1000); older ones are summarized */
+  HISTORY_KEEP?: string;
 }

@@ -5,6 +5,12 @@
  * are stripped both ways; redirects are passed back, never followed; WebSocket upgrades go
  * through; a silent origin is cut off after ORIGIN_TIMEOUT_MS (504); a refused connection
  * of an idempotent body-less request moves on to the revision's next origin.
+ *
+ * `Expect` is dropped: workerd's fetch takes an origin's `100 Continue` for the final
+ * response. It does the same with any 1xx (103 Early Hints: the real response then arrives
+ * as the 103's body, so it cannot be recovered) and passes on any three-digit status a raw
+ * origin writes (600, 999, 42...). A status outside 200–599, other than the 101 of a
+ * WebSocket, is answered as `origin_unreachable` (502) naming the status.
  */
 import { WeirError } from "../core/errors.ts";
 import { clientAcceptEncoding, fitContentCoding, responseBodyMode } from "./content-coding.ts";
@@ -53,6 +59,18 @@ function stripHopByHop(headers: Headers, keepUpgrade: boolean): void {
   }
 }
 
+/** Why a status from the origin cannot be passed on (outside 200–599, not a WebSocket 101). */
+function unusableStatus(status: number, statusText: string): string {
+  const named = `${status}${statusText === "" ? "" : ` ${statusText.slice(0, 64)}`}`;
+  if (status >= 100 && status <= 199) {
+    return (
+      `the origin answered with the informational status ${named}, and the final response is lost behind it ` +
+      "(workerd's fetch stops at the first response): do not send 1xx responses such as 103 Early Hints through Weir"
+    );
+  }
+  return `the origin answered with status ${named}, which is not a valid HTTP status (200–599)`;
+}
+
 /** the last ORIGIN_TIMEOUT_MS seen and its value: env vars do not change between requests */
 let parsedTimeout: { value: string | undefined; ms: number } = { value: undefined, ms: DEFAULT_TIMEOUT_MS };
 
@@ -83,6 +101,7 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
   const headers = new Headers(request.headers);
   stripHopByHop(headers, websocket);
   headers.delete("host");
+  headers.delete("expect");
   const ip = request.headers.get("cf-connecting-ip");
   if (ip !== null) {
     const xff = headers.get("x-forwarded-for");
@@ -127,8 +146,12 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
   }
   if (response === undefined) throw new WeirError("origin_unreachable", "the revision has no origin");
 
-  const out = new Headers(response.headers);
   const upgraded = response.webSocket != null;
+  if (!upgraded && (response.status < 200 || response.status > 599)) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new WeirError("origin_unreachable", unusableStatus(response.status, response.statusText));
+  }
+  const out = new Headers(response.headers);
   stripHopByHop(out, upgraded);
   // Weir's headers replace any the origin sent; a minted cookie joins the origin's.
   for (const [name, value] of target.responseHeaders) {

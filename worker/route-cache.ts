@@ -3,9 +3,11 @@
  * Hostname → compiled route, the data plane's only read path (DESIGN §7): a per-isolate
  * map (ROUTE_CACHE_MS, default 2 s) in front of Workers KV (whose own cacheTtl cannot go
  * below 30 s). Unknown hosts are cached too (negative caching), and when KV fails the last
- * record this isolate saw for the host keeps serving (last-known-good).
+ * record this isolate saw for the host keeps serving (last-known-good). A host longer than
+ * DNS allows (253 characters, 63 a label) is no route without a KV read.
  */
 import { WeirError } from "../core/errors.ts";
+import { withinDnsLimits } from "../core/hostnames.ts";
 import { compileRouteRecord, RouteRecord, routeKey, type CompiledRoute } from "../core/route-record.ts";
 
 /** KV's minimum edge cache lifetime, in seconds. */
@@ -78,6 +80,9 @@ export function cacheMs(value: string | undefined): number {
 export function lookupRoute(kv: KVNamespace, host: string, ttlMs: number): CompiledRoute | null | Promise<CompiledRoute | null> {
   const entry = cache.get(host);
   if (entry !== undefined && Date.now() - entry.filled < ttlMs) return entry.route;
+  // A name DNS cannot hold has no route, and KV is not asked: it refuses keys over 512 bytes,
+  // and each such request would cost a read. Not cached either, so junk cannot evict routes.
+  if (!withinDnsLimits(host)) return null;
   const inFlight = pending.get(host);
   // a fill older than JOIN_WAIT_MS is taken for lost (its request may be gone): start afresh
   if (inFlight === undefined || Date.now() - inFlight.started > JOIN_WAIT_MS) {

@@ -2,20 +2,19 @@
  * @module admin/routes/domains
  * Custom domains (weir domain add|ls|rm): a hostname bound to a service or one version.
  */
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { type OpenAPIHono } from "@hono/zod-openapi";
+import { accessRoute, admin, read, stackFilter } from "../authorization.ts";
 import { settle, store, writeContext, type AdminEnv } from "../context.ts";
 import { commonErrors, conflict, Domain, DomainBody, DomainList, DomainParams, jsonBody, jsonResponse, notFound, writeErrors } from "../schemas.ts";
 
 const tags = ["domains"];
-const security = [{ bearer: [] }];
 
 export function registerDomainRoutes(app: OpenAPIHono<AdminEnv>): void {
   app.openapi(
-    createRoute({
+    accessRoute(admin("body-target"), {
       method: "post",
       path: "/v1/domains",
       tags,
-      security,
       summary: "Bind a custom domain to `stack/name` or `stack/name:version`",
       request: { body: jsonBody(DomainBody) },
       responses: { 201: jsonResponse(Domain, "The binding"), ...writeErrors, ...conflict },
@@ -27,26 +26,26 @@ export function registerDomainRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(read("none"), {
       method: "get",
       path: "/v1/domains",
       tags,
-      security,
-      summary: "List custom domains",
+      summary: "List custom domains (those of the token's stacks)",
       responses: { 200: jsonResponse(DomainList, "Every binding, by host"), ...commonErrors },
     }),
     async (c) => {
       const outcome = await store(c).listDomains();
-      return c.json({ configVersion: outcome.configVersion, domains: settle(c, outcome) }, 200);
+      const mine = stackFilter(c);
+      const domains = settle(c, outcome).filter((d) => mine === undefined || mine.includes(d.service.split("/")[0]));
+      return c.json({ configVersion: outcome.configVersion, domains }, 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(admin("domain"), {
       method: "delete",
       path: "/v1/domains/{host}",
       tags,
-      security,
       summary: "Unbind a custom domain",
       request: { params: DomainParams },
       responses: { 200: jsonResponse(Domain, "The removed binding"), ...writeErrors, ...notFound },

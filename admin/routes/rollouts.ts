@@ -4,8 +4,9 @@
  * resume, abort), its per-revision statistics over a window, and how a weight change or
  * promote with a `duration` becomes a rollout.
  */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { emptyCounters, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { accessRoute, read, write } from "../authorization.ts";
+import { revisionTotals, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
 import { WeirError } from "../../core/errors.ts";
 import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { RolloutView as CoreRolloutView } from "../../core/rollout.ts";
@@ -24,7 +25,6 @@ const StatsQuery = z.object({
 });
 
 const tags = ["rollouts"];
-const security = [{ bearer: [] }];
 const inFlight = { 409: { description: "The rollout has already ended", content: { "application/json": { schema: ErrorBody } } } };
 
 /** The 202 a weight change or promote with a duration answers with. */
@@ -90,11 +90,10 @@ function stepMs(text: string, window: string, span: number): number {
 
 export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
   app.openapi(
-    createRoute({
+    accessRoute(read("path"), {
       method: "get",
       path: "/v1/services/{stack}/{name}/rollout",
       tags,
-      security,
       summary: "The service's rollout: progress, weights, schedule, last analysis (weir rollout status)",
       request: { params: ServiceParams },
       responses: { 200: jsonResponse(RolloutView, "The current or last rollout"), ...commonErrors, ...notFound },
@@ -112,11 +111,10 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       abort: "Stop the rollout and restore the weights and slot table from before it (weir rollout abort)",
     }[action];
     app.openapi(
-      createRoute({
+      accessRoute(write("path"), {
         method: "post",
         path: `/v1/services/{stack}/{name}/rollout/${action}`,
         tags,
-        security,
         summary,
         request: { params: ServiceParams },
         responses: { 200: jsonResponse(RolloutView, "The rollout after the change"), ...writeErrors, ...notFound, ...inFlight },
@@ -136,13 +134,12 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
   }
 
   app.openapi(
-    createRoute({
+    accessRoute(read("path"), {
       method: "get",
       path: "/v1/services/{stack}/{name}/stats",
       tags,
-      security,
       summary:
-        "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, status classes, origin errors, error rate, latency (weir stats); with `step`, also a series of counts per step",
+        "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, split into weighted and pinned traffic, status classes, origin errors, error rate, latency (weir stats); with `step`, also a series of counts per step. A removed service still answers, with the revisions it had and `removed`, until a new service takes its name",
       request: { params: ServiceParams, query: StatsQuery },
       responses: { 200: jsonResponse(StatsView, "Statistics of the service's revisions"), ...commonErrors, ...notFound, 422: writeErrors[422] },
     }),
@@ -152,20 +149,22 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       const window = query.window ?? DEFAULT_WINDOW;
       const span = windowMs(window);
       const step = query.step === undefined ? undefined : stepMs(query.step, window, span);
-      const { service } = settle(c, await store(c).getService(stack, name));
+      const { versions, removed } = settle(c, await store(c).statsSubject(stack, name));
       const to = Date.now();
       const from = to - span;
       const stats = statsStoreOf(c.env, `${stack}/${name}`);
-      const [counts, rows] = await Promise.all([stats.window(from, to), step === undefined ? undefined : stats.series(from, to, step)]);
-      const versions = [service.version, ...service.revisions.map((r) => r.version)];
+      const [rows, stepRows] = await Promise.all([stats.window(from, to), step === undefined ? undefined : stats.series(from, to, step)]);
+      // A Map: revision names are user-chosen (one named `constructor` once made this a 500).
+      const totals = revisionTotals(rows);
       return c.json(
         {
           service: `${stack}/${name}`,
           window,
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
-          revisions: versions.map((v) => revisionStatsView(v, counts[v] ?? emptyCounters())),
-          ...(rows === undefined || step === undefined ? {} : { series: statsSeriesView(rows, versions, from, to, step, query.step as string) }),
+          revisions: versions.map((v) => revisionStatsView(v, totals.get(v))),
+          ...(removed ? { removed } : {}),
+          ...(stepRows === undefined || step === undefined ? {} : { series: statsSeriesView(stepRows, versions, from, to, step, query.step as string) }),
         },
         200,
       );

@@ -3,7 +3,8 @@
  * Services and revisions (DESIGN §8): run, ps, inspect, stage, weights, promote, rm,
  * rollback. Weights arrive in percent and go to the store in basis points.
  */
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { type OpenAPIHono } from "@hono/zod-openapi";
+import { accessRoute, read, stackFilter, write } from "../authorization.ts";
 import { percentToBp } from "../../core/weights.ts";
 import { settle, store, style, writeContext, type AdminEnv } from "../context.ts";
 import { maybeStartRollout, rolloutStarted } from "./rollouts.ts";
@@ -11,6 +12,7 @@ import {
   commonErrors,
   conflict,
   CreateServiceBody,
+  gone,
   jsonBody,
   jsonResponse,
   notFound,
@@ -29,15 +31,13 @@ import {
 import { serviceView } from "../views.ts";
 
 const tags = ["services"];
-const security = [{ bearer: [] }];
 
 export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
   app.openapi(
-    createRoute({
+    accessRoute(write("body-name"), {
       method: "post",
       path: "/v1/services",
       tags,
-      security,
       summary: "Create a service with its primary revision (weir run)",
       request: { body: jsonBody(CreateServiceBody) },
       responses: { 201: jsonResponse(ServiceView, "The new service"), ...writeErrors, ...conflict },
@@ -50,11 +50,10 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(read("query"), {
       method: "get",
       path: "/v1/services",
       tags,
-      security,
       summary: "List services (weir ps)",
       request: { query: ServicesQuery },
       responses: { 200: jsonResponse(ServiceList, "Every service, weights from the slot tables"), ...commonErrors },
@@ -62,17 +61,19 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
     async (c) => {
       const { stack } = c.req.valid("query");
       const outcome = await store(c).listServices(stack);
-      const services = settle(c, outcome).map((s) => serviceView(s, style(c)));
+      const mine = stackFilter(c);
+      const services = settle(c, outcome)
+        .filter((s) => mine === undefined || mine.includes(s.service.stack))
+        .map((s) => serviceView(s, style(c)));
       return c.json({ configVersion: outcome.configVersion, services }, 200);
     },
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(read("path"), {
       method: "get",
       path: "/v1/services/{stack}/{name}",
       tags,
-      security,
       summary: "One service (weir inspect)",
       request: { params: ServiceParams },
       responses: { 200: jsonResponse(ServiceView, "The service"), ...commonErrors, ...notFound },
@@ -84,11 +85,10 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "post",
       path: "/v1/services/{stack}/{name}/revisions",
       tags,
-      security,
       summary: "Stage a revision (weir stage); weight defaults to 0",
       request: { params: ServiceParams, body: jsonBody(StageRevisionBody) },
       responses: { 201: jsonResponse(ServiceView, "The service with the staged revision"), ...writeErrors, ...notFound, ...conflict },
@@ -103,11 +103,10 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "put",
       path: "/v1/services/{stack}/{name}/weights",
       tags,
-      security,
       summary: "Set the weights of one or more staged revisions atomically (weir weight); with `duration`, ramp to them as a timed rollout (202)",
       request: { params: ServiceParams, body: jsonBody(WeightsBody) },
       responses: { 200: jsonResponse(ServiceView, "The service with its new weights"), ...rolloutStarted, ...writeErrors, ...notFound, ...conflict },
@@ -124,11 +123,10 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "post",
       path: "/v1/services/{stack}/{name}/promote",
       tags,
-      security,
       summary: "Make a staged revision the primary (weir promote); with `duration`, ramp it up first as a timed rollout (202)",
       request: { params: ServiceParams, body: jsonBody(PromoteBody) },
       responses: { 200: jsonResponse(ServiceView, "The service after promotion"), ...rolloutStarted, ...writeErrors, ...notFound, ...conflict },
@@ -144,11 +142,10 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "delete",
       path: "/v1/services/{stack}/{name}",
       tags,
-      security,
       summary: "Remove a service (weir rm S/N)",
       request: { params: ServiceParams },
       responses: { 200: jsonResponse(RemovedService, "The service is gone"), ...writeErrors, ...notFound },
@@ -162,11 +159,10 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "delete",
       path: "/v1/services/{stack}/{name}/revisions/{version}",
       tags,
-      security,
       summary: "Remove a staged revision; its weight returns to the primary (weir rm S/N:V)",
       request: { params: RevisionParams },
       responses: { 200: jsonResponse(ServiceView, "The service without the revision"), ...writeErrors, ...notFound },
@@ -179,14 +175,13 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "post",
       path: "/v1/services/{stack}/{name}/rollback",
       tags,
-      security,
       summary: "Restore a service, slot table included, as before its last change or at config version `to`",
       request: { params: ServiceParams, body: { required: false, content: { "application/json": { schema: RollbackBody } } } },
-      responses: { 200: jsonResponse(ServiceView, "The restored service"), ...writeErrors, ...notFound, ...conflict },
+      responses: { 200: jsonResponse(ServiceView, "The restored service"), ...writeErrors, ...notFound, ...conflict, ...gone },
     }),
     async (c) => {
       const { stack, name } = c.req.valid("param");

@@ -3,16 +3,17 @@
  * Export and apply of stack files (DESIGN §6). Export is YAML in exactly the §6 shape by
  * default and JSON on `Accept: application/json`; apply takes either.
  */
-import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { z, type OpenAPIHono } from "@hono/zod-openapi";
+import { accessRoute, read, write } from "../authorization.ts";
+import { stringify as stringifyYaml } from "yaml";
 import { WeirError } from "../../core/errors.ts";
 import { StackFile as CoreStackFile } from "../../core/model.ts";
+import { parseYamlBody } from "../body-parsing.ts";
 import { settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
 import { parseOrThrow } from "../validation.ts";
 import { ApplyQuery, ApplyResult, commonErrors, conflict, jsonResponse, notFound, StackFile, StackParams, writeErrors } from "../schemas.ts";
 
 const tags = ["stacks"];
-const security = [{ bearer: [] }];
 
 /** The YAML of DESIGN §6: block style, sequences not indented under their key. */
 export function stackFileYaml(file: unknown): string {
@@ -23,7 +24,10 @@ function wantsJson(accept: string | undefined): boolean {
   return /\bapplication\/json\b/i.test(accept ?? "");
 }
 
-/** The request body as a stack file object: JSON by content type, YAML otherwise. */
+/**
+ * The request body as a stack file object: JSON by content type, YAML otherwise. A key
+ * given twice is a 400 either way (JSON: the app's jsonBodyKeys middleware).
+ */
 async function readStackFile(c: AdminContext): Promise<unknown> {
   const type = (c.req.header("content-type") ?? "").split(";")[0].trim().toLowerCase();
   // Decoded by hand: workerd warns when .text() reads a body it does not deem textual (YAML).
@@ -38,22 +42,17 @@ async function readStackFile(c: AdminContext): Promise<unknown> {
   if (type !== "" && !["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain"].includes(type)) {
     throw new WeirError("bad_request", `unsupported Content-Type '${type}': send application/yaml or application/json`);
   }
-  try {
-    return parseYaml(text, { prettyErrors: false });
-  } catch (error) {
-    throw new WeirError("bad_request", `body is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
-  }
+  return parseYamlBody(text);
 }
 
 const truthy = (flag: string | undefined) => flag === "1" || flag === "true";
 
 export function registerStackRoutes(app: OpenAPIHono<AdminEnv>): void {
   app.openapi(
-    createRoute({
+    accessRoute(read("path"), {
       method: "get",
       path: "/v1/stacks/{stack}",
       tags,
-      security,
       summary: "Export a stack file (weir export): YAML, or JSON with Accept: application/json",
       request: { params: StackParams },
       responses: {
@@ -74,11 +73,10 @@ export function registerStackRoutes(app: OpenAPIHono<AdminEnv>): void {
   );
 
   app.openapi(
-    createRoute({
+    accessRoute(write("path"), {
       method: "put",
       path: "/v1/stacks/{stack}",
       tags,
-      security,
       summary: "Apply a stack file (weir apply): each named service becomes exactly what the file says",
       description:
         "The path's stack wins over the file's `stack` field. `dry_run=1` returns the diff and changes nothing; " +

@@ -12,6 +12,7 @@ type StoreMethods = Pick<
   | "listServices"
   | "getService"
   | "exportStack"
+  | "statsSubject"
   | "history"
   | "listDomains"
   | "pendingPublishes"
@@ -30,6 +31,10 @@ type StoreMethods = Pick<
   | "pauseRollout"
   | "resumeRollout"
   | "abortRollout"
+  | "createToken"
+  | "listTokens"
+  | "removeToken"
+  | "checkToken"
 >;
 
 export type StoreClient = {

@@ -4,7 +4,8 @@
  * the outbox in the same transaction; `flush` writes them to KV strictly in outbox order
  * and deletes each row only once KV accepted it. On a KV failure it stops at that row, so
  * a later record never overtakes an earlier one and no record is ever overwritten by an
- * older config version; the alarm retries with backoff until KV accepts.
+ * older config version; the alarm retries with backoff until KV accepts. The retry timer
+ * is set with the rows, in the same transaction (admin/store/publishing.ts).
  */
 import type { RouteRecord } from "../../core/route-record.ts";
 
@@ -78,9 +79,11 @@ export class Outbox {
           this.sql.exec(`DELETE FROM outbox WHERE seq = ?`, row.seq);
         }
       }
+      // Empty: forget the failures and the retry timer. A write that commits while this
+      // awaits asks for another pass (`again`), so its rows are not left to the timer.
+      this.sql.exec(`DELETE FROM meta WHERE key = 'outbox_attempts'`);
+      await this.onDrained();
     }
-    this.sql.exec(`DELETE FROM meta WHERE key = 'outbox_attempts'`);
-    await this.onDrained();
     return true;
   }
 

@@ -18,6 +18,8 @@ export type IfMatch = "*" | number[];
 export interface WriteContext {
   /** token name; `root` for ADMIN_TOKEN */
   actor: string;
+  /** the client IP of the request (CF-Connecting-IP), recorded in history; none for the store's own steps */
+  ip?: string | null;
   ifMatch?: IfMatch;
 }
 
@@ -42,11 +44,41 @@ export interface HistoryEntry {
   configVersion: number;
   at: string;
   actor: string;
+  /** the client IP of the change's request, or null (a rollout step, or no CF-Connecting-IP) */
+  ip: string | null;
   operation: string;
   summary: string;
   service: string;
   before: HistoryState | null;
   after: HistoryState | null;
+}
+
+/** History entries beyond HISTORY_KEEP that were deleted, counted per service. */
+export interface PrunedHistory {
+  /** entries pruned in all (of the filtered service, with a filter) */
+  entries: number;
+  services: {
+    service: string;
+    entries: number;
+    /** config versions of the oldest and the newest pruned entry of the service */
+    firstConfigVersion: number;
+    lastConfigVersion: number;
+    lastAt: string;
+  }[];
+}
+
+/** `GET /v1/history`: the latest entries, and what is no longer kept. */
+export interface HistoryPage {
+  entries: HistoryEntry[];
+  pruned: PrunedHistory;
+}
+
+/** What the stats route reports on: a service's versions, or those a removed one had. */
+export interface StatsSubject {
+  /** the primary first */
+  versions: string[];
+  /** set when the service no longer exists: the change that removed it */
+  removed?: { configVersion: number; at: string };
 }
 
 export interface ServiceChangeSummary {

@@ -8,9 +8,10 @@
  * core `setWeights`). Before each step the canary's edge statistics are judged, and a
  * canary above its error-rate limit aborts the rollout by itself, with the figures in history.
  */
-import { analyzeCanary, describeVerdict, type RevisionCounters } from "../../core/edge-stats.ts";
+import { analyzeCanary, describeVerdict, weightedCounts, type RevisionCounters, type WindowRow } from "../../core/edge-stats.ts";
 import { isWeirError, WeirError } from "../../core/errors.ts";
 import type { ServiceConfig } from "../../core/model.ts";
+import { own } from "../../core/own-property.ts";
 import { promote, setWeights, type ServiceState } from "../../core/operations.ts";
 import {
   aborted,
@@ -27,6 +28,7 @@ import {
   rolloutInProgress,
   rolloutView,
   stepApplied,
+  timerFailed,
   weightsText,
   type RolloutView,
 } from "../../core/rollout.ts";
@@ -36,6 +38,8 @@ import type { Outcome, WriteContext } from "./outcome.ts";
 import type { Timers } from "./timers.ts";
 
 export const ROLLOUT_TIMER = "rollout";
+/** How long a step that never finished (the object evicted mid-step) waits before it is tried again. */
+const STEP_LEASE_MS = 60_000;
 
 /** One service's part of a write, as the ConfigStore's write path takes it. */
 export interface RolloutChange {
@@ -54,8 +58,8 @@ export interface RolloutHost {
   mutate<T>(w: WriteContext, plan: () => { changes: RolloutChange[]; result: (configVersion: number) => T }): Promise<Outcome<T>>;
   load(id: string): ServiceState | null;
   version(): number;
-  /** counts per revision of a service's edge statistics in [from, to] */
-  stats(service: string, from: number, to: number): Promise<Record<string, RevisionCounters>>;
+  /** a service's edge statistics in [from, to], per revision and selection */
+  stats(service: string, from: number, to: number): Promise<WindowRow[]>;
   now(): number;
 }
 
@@ -239,36 +243,58 @@ export class Rollouts {
 
   // ---- the timer side ----
 
-  /** Runs one step of the rollout the timer names (the store's alarm calls this). */
+  /**
+   * Runs one step of the rollout the timer names (the store's alarm calls this). A throw
+   * is recorded in the rollout (`failures`, `lastError`: `weir rollout status` shows it)
+   * and passed on, so the timer runs again with backoff; the rollout stays as it was.
+   */
   async onTimer(name: string): Promise<void> {
     const id = name.slice(ROLLOUT_TIMER.length + 1);
     const before = this.get(id);
     if (!before || before.status !== "running") return;
-
-    // Judge the canaries on what the edge saw since the previous step (off the transaction).
-    let verdicts: ReturnType<typeof analyzeCanary>[] | null = null;
-    if (before.analysis) {
-      const window = analysisWindow(before, this.host.now());
-      let counts: Record<string, RevisionCounters> = {};
-      try {
-        counts = await this.host.stats(id, window.from, window.to);
-      } catch (error) {
-        console.warn(`stats for ${id} unavailable, stepping without analysis:`, String(error));
-      }
-      const thresholds = before.analysis;
-      verdicts = before.canaries.map((v) => analyzeCanary(v, counts[v], thresholds));
-    }
-
-    const actor = before.startedBy;
+    // The timer was taken off for this run: should the object be evicted mid-step, the
+    // step is due again a little later rather than never (the finally below sets the real time).
+    await this.host.timers.schedule(timerOf(id), this.host.now() + STEP_LEASE_MS);
     try {
-      await this.step(id, before, verdicts, actor);
+      await this.step(id, before, await this.judge(id, before));
+    } catch (error) {
+      this.recordFailure(id, error);
+      throw error;
     } finally {
       await this.reschedule(id);
     }
   }
 
-  private async step(id: string, before: Rollout, verdicts: ReturnType<typeof analyzeCanary>[] | null, actor: string): Promise<void> {
-    await this.host.mutate({ actor }, () => {
+  /** The canaries judged on the weighted traffic the edge saw since the previous step (off the transaction). */
+  private async judge(id: string, before: Rollout): Promise<ReturnType<typeof analyzeCanary>[] | null> {
+    if (!before.analysis) return null;
+    const window = analysisWindow(before, this.host.now());
+    // A Map by revision: names are user-chosen, and one named `constructor` must not read
+    // Object.prototype (issue 9). Pinned traffic is anyone's to send, so it is not judged.
+    let counts = new Map<string, RevisionCounters>();
+    try {
+      counts = weightedCounts(await this.host.stats(id, window.from, window.to));
+    } catch (error) {
+      console.warn(`stats for ${id} unavailable, stepping without analysis:`, String(error));
+    }
+    const thresholds = before.analysis;
+    return before.canaries.map((v) => analyzeCanary(v, counts.get(v), thresholds));
+  }
+
+  /** Notes a failed timer run in the rollout it belongs to, if it is still running. */
+  private recordFailure(id: string, error: unknown): void {
+    try {
+      const r = this.get(id);
+      if (r?.status !== "running") return;
+      const message = error instanceof Error ? error.message : String(error);
+      this.put(timerFailed(r, this.host.now(), message.slice(0, 500)));
+    } catch (failure) {
+      console.error(`recording the failure of rollout ${id} failed:`, failure);
+    }
+  }
+
+  private async step(id: string, before: Rollout, verdicts: ReturnType<typeof analyzeCanary>[] | null): Promise<void> {
+    const outcome = await this.host.mutate({ actor: before.startedBy }, () => {
       const r = this.get(id);
       // Paused, aborted or already stepped while the stats were read: nothing to do.
       if (!r || r.status !== "running" || r.applied !== before.applied) return { changes: [], result: () => null };
@@ -301,6 +327,8 @@ export class Rollouts {
       this.put(next);
       return { changes, result: () => null };
     });
+    // A refused write leaves the step due: a failure, retried with backoff rather than at once.
+    if (!outcome.ok) throw new Error(`step refused: ${outcome.error.message}`);
   }
 
   // ---- helpers ----
@@ -328,7 +356,7 @@ export class Rollouts {
     if (versions(current.service) === versions(saved.service) && current.service.version === saved.service.version) {
       const weights = stagedWeights(saved.service);
       return {
-        service: { ...current.service, revisions: current.service.revisions.map((x) => ({ ...x, weight: weights[x.version] ?? 0 })) },
+        service: { ...current.service, revisions: current.service.revisions.map((x) => ({ ...x, weight: own(weights, x.version) ?? 0 })) },
         table: decodeSlotTable(saved.slots),
         domains: current.domains,
       };

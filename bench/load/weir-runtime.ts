@@ -9,6 +9,8 @@
  */
 import { Miniflare, type WorkerOptions } from "miniflare";
 import { dirname } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { childPids } from "./process-cpu.ts";
 import { PROJECT_ROOT, weirBundle } from "./weir-bundle.ts";
@@ -41,6 +43,8 @@ export interface WeirRuntimeOptions {
   bundle?: string;
   /** other builds of Weir (an `index.js` each) in the same workerd, each on its own hostnames */
   builds?: { name: string; bundle: string; hosts: string[] }[];
+  /** every line workerd writes (Workers' console output and runtime errors) goes here instead of the terminal */
+  onLogLine?: (line: string) => void;
 }
 
 /** The ROUTES namespace as Miniflare hands it to Node. */
@@ -63,6 +67,11 @@ function wranglerWorkerOptions() {
 /** The id of the ROUTES namespace in wrangler.toml: the name of its local store. */
 export function routesNamespaceId(): string {
   return (wranglerWorkerOptions().kvNamespaces as Record<string, { id: string }>).ROUTES.id;
+}
+
+/** Calls `onLine` with each line of `stream`. */
+function linesOf(stream: Readable, onLine: (line: string) => void): void {
+  createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on("line", onLine);
 }
 
 export async function startWeir(options: WeirRuntimeOptions = {}): Promise<WeirRuntime> {
@@ -97,7 +106,13 @@ export async function startWeir(options: WeirRuntimeOptions = {}): Promise<WeirR
     });
   }
   const before = new Set(childPids("workerd"));
-  const mf = new Miniflare({ workers: [weir, ...helpers], inspectorPort: options.inspectorPort, kvPersist: options.kvPersist });
+  const onLogLine = options.onLogLine;
+  const mf = new Miniflare({
+    workers: [weir, ...helpers],
+    inspectorPort: options.inspectorPort,
+    kvPersist: options.kvPersist,
+    ...(onLogLine === undefined ? {} : { handleRuntimeStdio: (stdout: Readable, stderr: Readable) => [stdout, stderr].forEach((s) => linesOf(s, onLogLine)) }),
+  });
   const url = await mf.ready;
   const workerdPid = childPids("workerd").find((pid) => !before.has(pid));
   if (workerdPid === undefined) throw new Error("cannot find the workerd process Miniflare started");

@@ -6,7 +6,9 @@ import type { Command } from "commander";
 import { clientFor, examples, outputOption, printJson, versionNote, type CliContext } from "../context.ts";
 import { checkDuration, parseRevisionRef } from "../refs.ts";
 import { weightsLine } from "../summary.ts";
-import { rolloutFields, rolloutOptions, startedLine, type RolloutOptions } from "../rollout-options.ts";
+import { checkWaitOptions, rolloutFields, rolloutOptions, startedLine, waitOptions, type RolloutOptions, type WaitOptions } from "../rollout-options.ts";
+import { watchRollout } from "../rollout-watch.ts";
+import type { RolloutView } from "../../core/rollout.ts";
 
 export function registerPromote(program: Command, ctx: CliContext): void {
   program
@@ -18,12 +20,22 @@ export function registerPromote(program: Command, ctx: CliContext): void {
     .addOption(rolloutOptions()[1])
     .addOption(rolloutOptions()[2])
     .addOption(rolloutOptions()[3])
+    .addOption(waitOptions()[0])
+    .addOption(waitOptions()[1])
     .addOption(outputOption(["text", "json"], "text"))
-    .addHelpText("after", examples("weir promote test/svc:v3", "weir promote test/svc:v3 --duration 30m"))
-    .action(async (ref: string, opts: RolloutOptions & { duration?: string; output: string }, cmd: Command) => {
+    .addHelpText("after", examples("weir promote test/svc:v3", "weir promote test/svc:v3 --duration 30m", "weir promote test/svc:v3 --duration 10m --wait   # in CI: fails the job on abort"))
+    .action(async (ref: string, opts: RolloutOptions & WaitOptions & { output: string }, cmd: Command) => {
       const { stack, name, version } = parseRevisionRef(ref);
       const body = { version, ...(opts.duration !== undefined ? { duration: checkDuration(opts.duration) } : {}), ...rolloutFields(opts) };
-      const res = await clientFor(cmd, ctx).send("POST", `/v1/services/${stack}/${name}/promote`, { body });
+      checkWaitOptions(opts);
+      const client = clientFor(cmd, ctx);
+      const res = await client.send("POST", `/v1/services/${stack}/${name}/promote`, { body });
+      if (opts.wait && res.status === 202) {
+        if (opts.output !== "json") ctx.stdout(startedLine(res.json, res.configVersion));
+        const startedAt = (res.json as RolloutView).startedAt;
+        await watchRollout(client, ctx, stack, name, { json: opts.output === "json", startedAt, ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) });
+        return;
+      }
       if (opts.output === "json") return printJson(ctx, res.json);
       if (res.status === 202) return ctx.stdout(startedLine(res.json, res.configVersion));
       const weights = weightsLine(res.json);

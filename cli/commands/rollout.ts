@@ -4,37 +4,12 @@
  * runs on the server (started by `weir weight … --duration` or `weir promote … --duration`).
  */
 import type { Command } from "commander";
+import { WeirError } from "../../core/errors.ts";
 import type { RolloutView } from "../../core/rollout.ts";
-import type { ServiceView } from "../../core/views.ts";
-import type { ApiClient } from "../client.ts";
 import { clientFor, examples, outputOption, printJson, versionNote, type CliContext } from "../context.ts";
-import { parseServiceRef } from "../refs.ts";
+import { checkDuration, parseServiceRef } from "../refs.ts";
 import { renderRollout } from "../rollout-progress.ts";
-
-/** How often `status --watch` asks. */
-export const WATCH_POLL_MS = 1_000;
-
-async function primaryOf(client: ApiClient, stack: string, name: string): Promise<string | undefined> {
-  try {
-    return ((await client.send("GET", `/v1/services/${stack}/${name}`)).json as ServiceView).version;
-  } catch {
-    return undefined; // removed meanwhile: the frame says "primary"
-  }
-}
-
-async function watch(client: ApiClient, ctx: CliContext, stack: string, name: string): Promise<void> {
-  let last = "";
-  for (;;) {
-    const r = (await client.send("GET", `/v1/services/${stack}/${name}/rollout`)).json as RolloutView;
-    const frame = renderRollout(r, ctx.now(), await primaryOf(client, stack, name));
-    // A frame is printed when something other than the countdown changed.
-    const key = JSON.stringify([r.status, r.step, r.current, r.lastAnalysis]);
-    if (key !== last) ctx.stdout(frame);
-    last = key;
-    if (r.status === "completed" || r.status === "aborted") return;
-    await new Promise((resolve) => setTimeout(resolve, WATCH_POLL_MS));
-  }
-}
+import { primaryOf, watchRollout } from "../rollout-watch.ts";
 
 export function registerRollout(program: Command, ctx: CliContext): void {
   const rollout = program
@@ -54,13 +29,18 @@ export function registerRollout(program: Command, ctx: CliContext): void {
     .command("status")
     .description("show the service's rollout: step, weights reached and targeted, last analysis")
     .argument("<stack/name>", "the service")
-    .option("-w, --watch", "keep printing progress until the rollout completes or aborts")
+    .option("-w, --watch", "follow the rollout until it ends: exit 0 when it completes, 1 when it aborts (reason on stderr)")
+    .option("--timeout <duration>", "with --watch: give up (exit 1) after this long; the rollout goes on")
     .addOption(outputOption(["text", "json"], "text"))
-    .addHelpText("after", examples("weir rollout status test/svc", "weir rollout status test/svc --watch"))
-    .action(async (ref: string, opts: { watch?: boolean; output: string }, cmd: Command) => {
+    .addHelpText("after", examples("weir rollout status test/svc", "weir rollout status test/svc --watch", "weir rollout status test/svc --watch --timeout 15m -o json"))
+    .action(async (ref: string, opts: { watch?: boolean; timeout?: string; output: string }, cmd: Command) => {
       const { stack, name } = parseServiceRef(ref);
+      if (opts.timeout !== undefined && !opts.watch) throw new WeirError("bad_request", "--timeout only applies with --watch");
       const client = clientFor(cmd, ctx);
-      if (opts.watch && opts.output !== "json") return watch(client, ctx, stack, name);
+      if (opts.watch) {
+        await watchRollout(client, ctx, stack, name, { json: opts.output === "json", ...(opts.timeout !== undefined ? { timeout: checkDuration(opts.timeout) } : {}) });
+        return;
+      }
       const res = await client.send("GET", `/v1/services/${stack}/${name}/rollout`);
       if (opts.output === "json") return printJson(ctx, res.json);
       ctx.stdout(renderRollout(res.json as RolloutView, ctx.now(), await primaryOf(client, stack, name)));

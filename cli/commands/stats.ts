@@ -1,6 +1,8 @@
 /**
  * @module cli/commands/stats
- * `weir stats S/N [--window 5m] [-o table|json]`: what the edge served per revision.
+ * `weir stats S/N [--window 5m] [-o table|json]`: what the edge served per revision, with
+ * the traffic the weights chose (what a rollout's analysis judges) apart from the traffic
+ * that named the revision (pin header, version host, version-pinned domain).
  */
 import type { Command } from "commander";
 import { formatRate } from "../../core/edge-stats.ts";
@@ -9,29 +11,56 @@ import { clientFor, examples, outputOption, printJson, type CliContext } from ".
 import { checkDuration, parseServiceRef } from "../refs.ts";
 import { renderTable } from "../table.ts";
 
-export const STATS_HEADERS = ["REVISION", "REQUESTS", "2XX", "3XX", "4XX", "5XX", "ORIGIN ERRORS", "ERROR RATE", "P50", "P95", "P99"] as const;
+export const STATS_HEADERS = [
+  "REVISION",
+  "REQUESTS",
+  "WEIGHTED",
+  "PINNED",
+  "2XX",
+  "3XX",
+  "4XX",
+  "5XX",
+  "ORIGIN ERRORS",
+  "ERROR RATE",
+  "WEIGHTED ERROR RATE",
+  "P50",
+  "P95",
+  "P99",
+] as const;
 
 export function statsRows(view: StatsView): string[][] {
   const ms = (v: number | null) => (v === null ? "-" : `${v}ms`);
+  const rate = (v: number | null | undefined) => (v === null || v === undefined ? "-" : formatRate(v));
+  // A server from before the split sends neither part: "-".
+  const part = (p: { requests: number } | undefined) => (p === undefined ? "-" : String(p.requests));
   return view.revisions.map((r) => [
     r.version,
     String(r.requests),
+    part(r.weighted),
+    part(r.pinned),
     String(r.status["2xx"]),
     String(r.status["3xx"]),
     String(r.status["4xx"]),
     String(r.status["5xx"]),
     String(r.originErrors),
-    r.errorRate === null ? "-" : formatRate(r.errorRate),
+    rate(r.errorRate),
+    rate(r.weighted?.errorRate),
     ms(r.latencyMs.p50),
     ms(r.latencyMs.p95),
     ms(r.latencyMs.p99),
   ]);
 }
 
+/** The line under the table for a removed service, whose counts the API still keeps. */
+export function removedNote(view: Pick<StatsView, "service" | "removed">): string {
+  if (!view.removed) return "";
+  return `${view.service} was removed (config version ${view.removed.configVersion}); its statistics are kept until a new service takes the name\n`;
+}
+
 export function registerStats(program: Command, ctx: CliContext): void {
   program
     .command("stats")
-    .description("per-revision requests, status classes, origin errors, error rate and latency seen at the edge")
+    .description("per-revision requests (weighted and pinned apart), status classes, origin errors, error rates and latency seen at the edge")
     .argument("<stack/name>", "the service")
     .option("--window <duration>", "how far back to count, 10s to 24h", "5m")
     .addOption(outputOption(["table", "json"], "table"))
@@ -41,6 +70,6 @@ export function registerStats(program: Command, ctx: CliContext): void {
       const query = { window: checkDuration(opts.window) };
       const res = await clientFor(cmd, ctx).send("GET", `/v1/services/${stack}/${name}/stats`, { query });
       if (opts.output === "json") return printJson(ctx, res.json);
-      ctx.stdout(renderTable(STATS_HEADERS, statsRows(res.json as StatsView)));
+      ctx.stdout(renderTable(STATS_HEADERS, statsRows(res.json as StatsView)) + removedNote(res.json as StatsView));
     });
 }

@@ -5,19 +5,22 @@
  */
 import type { Command } from "commander";
 import { WeirError } from "../../core/errors.ts";
+import { hasOwn } from "../../core/own-property.ts";
 import { clientFor, examples, outputOption, printJson, versionNote, type CliContext } from "../context.ts";
 import { checkDuration, parseWeightAssignment } from "../refs.ts";
 import { weightsLine } from "../summary.ts";
-import { rolloutFields, rolloutOptions, startedLine, type RolloutOptions } from "../rollout-options.ts";
+import { checkWaitOptions, rolloutFields, rolloutOptions, startedLine, waitOptions, type RolloutOptions, type WaitOptions } from "../rollout-options.ts";
+import { watchRollout } from "../rollout-watch.ts";
+import type { RolloutView } from "../../core/rollout.ts";
 
-interface WeightOptions extends RolloutOptions {
+interface WeightOptions extends RolloutOptions, WaitOptions {
   duration?: string;
   pause?: boolean;
   output: string;
 }
 
 /** The request body of `PUT …/weights`; every assignment must name the same service. */
-export function weightsBody(assignments: readonly string[], opts: Omit<WeightOptions, "output">) {
+export function weightsBody(assignments: readonly string[], opts: Omit<WeightOptions, "output" | "wait" | "timeout">) {
   const parsed = assignments.map(parseWeightAssignment);
   const { stack, name } = parsed[0];
   const other = parsed.find((a) => a.stack !== stack || a.name !== name);
@@ -26,7 +29,7 @@ export function weightsBody(assignments: readonly string[], opts: Omit<WeightOpt
   }
   const weights: Record<string, number> = {};
   for (const a of parsed) {
-    if (a.version in weights) throw new WeirError("bad_request", `${stack}/${name}:${a.version} is given twice`);
+    if (hasOwn(weights, a.version)) throw new WeirError("bad_request", `${stack}/${name}:${a.version} is given twice`);
     weights[a.version] = a.percent;
   }
   return {
@@ -52,11 +55,29 @@ export function registerWeight(program: Command, ctx: CliContext): void {
     .addOption(rolloutOptions()[1])
     .addOption(rolloutOptions()[2])
     .addOption(rolloutOptions()[3])
+    .addOption(waitOptions()[0])
+    .addOption(waitOptions()[1])
     .addOption(outputOption(["text", "json"], "text"))
-    .addHelpText("after", examples("weir weight test/svc:v3=50%", "weir weight shop/api:v4=10% shop/api:v5=0.5%", "weir weight test/svc:v3=100% --duration 10m"))
+    .addHelpText(
+      "after",
+      examples(
+        "weir weight test/svc:v3=50%",
+        "weir weight shop/api:v4=10% shop/api:v5=0.5%",
+        "weir weight test/svc:v3=100% --duration 10m",
+        "weir weight test/svc:v3=100% --duration 10m --max-error-rate 5% --wait   # in CI: fails the job on abort",
+      ),
+    )
     .action(async (assignments: string[], opts: WeightOptions, cmd: Command) => {
       const { stack, name, body } = weightsBody(assignments, opts);
-      const res = await clientFor(cmd, ctx).send("PUT", `/v1/services/${stack}/${name}/weights`, { body });
+      checkWaitOptions(opts);
+      const client = clientFor(cmd, ctx);
+      const res = await client.send("PUT", `/v1/services/${stack}/${name}/weights`, { body });
+      if (opts.wait && res.status === 202) {
+        if (opts.output !== "json") ctx.stdout(startedLine(res.json, res.configVersion));
+        const startedAt = (res.json as RolloutView).startedAt;
+        await watchRollout(client, ctx, stack, name, { json: opts.output === "json", startedAt, ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) });
+        return;
+      }
       if (opts.output === "json") return printJson(ctx, res.json);
       if (res.status === 202) return ctx.stdout(startedLine(res.json, res.configVersion));
       const weights = weightsLine(res.json);

@@ -58,11 +58,18 @@ describe("ETag and If-Match", () => {
 
     const star = await api("PUT", `/v1/services/${stack}/svc/weights`, { body: { weights: { v1: 50 } }, headers: { "if-match": "*" } });
     expect(star.status).toBe(200);
+    // strong comparison (RFC 9110 §13.1.1): a weak tag never matches, even of the current version
     const weak = await api("PUT", `/v1/services/${stack}/svc/weights`, {
       body: { weights: { v1: 40 } },
       headers: { "if-match": `"1", W/${star.headers.get("etag")}` },
     });
-    expect(weak.status).toBe(200);
+    await expectError(weak, 412, "precondition_failed");
+    const listed = await api("PUT", `/v1/services/${stack}/svc/weights`, {
+      body: { weights: { v1: 40 } },
+      headers: { "if-match": `"1", ${star.headers.get("etag")}` },
+    });
+    expect(listed.status).toBe(200);
+    await listed.arrayBuffer();
     await expectError(
       await api("PUT", `/v1/services/${stack}/svc/weights`, { body: { weights: { v1: 40 } }, headers: { "if-match": "42" } }),
       400,

@@ -2,7 +2,7 @@
 // never a hostname Weir names itself, never an origin's host.
 import { describe, expect, it } from "vitest";
 import { RouteRecord, routeKey } from "../../core/route-record.ts";
-import { api, env, expectError, json, origin, run, stage, uniqueStack } from "./helpers.ts";
+import { api, call, currentVersion, env, expectError, json, origin, run, stage, uniqueStack } from "./helpers.ts";
 
 describe("/v1/domains", () => {
   it("binds a domain to a service or one version, lists and removes it, publishing records", async () => {
@@ -33,9 +33,10 @@ describe("/v1/domains", () => {
     expect(await json(await api("DELETE", `/v1/domains/${host}`))).toEqual({ host, service: `${stack}/svc` });
     expect(await env.ROUTES.get(routeKey(host))).toBeNull();
     await expectError(await api("DELETE", `/v1/domains/${host}`), 404, "not_found");
-    // a domain pinned to a removed revision stops being published
-    await json(await api("DELETE", `/v1/services/${stack}/svc/revisions/v3`));
+    // unbound, the domain stops being published; then its revision can go
+    await json(await api("DELETE", `/v1/domains/${pinned}`));
     expect(await env.ROUTES.get(routeKey(pinned))).toBeNull();
+    await json(await api("DELETE", `/v1/services/${stack}/svc/revisions/v3`));
   });
 
   it("409 for a domain already bound; 422 for bad hosts, Weir's own names, origin hosts, unknown targets", async () => {
@@ -55,7 +56,9 @@ describe("/v1/domains", () => {
     await bad({ host: "x.example.com:8080", target: `${stack}/svc` }, "without port");
     await bad({ host: `svc.${stack}.weir.localhost`, target: `${stack}/svc` }, "base domain");
     await bad({ host: "admin.weir.localhost", target: `${stack}/svc` }, "base domain");
-    await bad({ host: "127.0.0.1", target: `${stack}/svc` }, "origin");
+    await bad({ host: "127.0.0.1", target: `${stack}/svc` }, "IP address");
+    await run(stack, "named", `http://backend.${stack}.example.com:9`);
+    await bad({ host: `backend.${stack}.example.com`, target: `${stack}/svc` }, "is an origin of");
     await bad({ host: `x.${stack}.example.com`, target: `${stack}/nope` }, `no service ${stack}/nope`);
     await bad({ host: `x.${stack}.example.com`, target: `${stack}/svc:v9` }, "'v9'");
     await bad({ host: `x.${stack}.example.com`, target: "no-slash" }, "stack/name");
@@ -63,5 +66,101 @@ describe("/v1/domains", () => {
     // an origin may not point at a bound domain
     const loop = await expectError(await api("POST", "/v1/services", { body: { name: `${stack}/loop`, origins: [`https://${host}/`] } }), 422, "invalid");
     expect(loop).toContain("Weir serves");
+  });
+});
+
+// issue 9 item 8: one binding per host; a pinned binding never outlives its version
+// silently; no IP literals, nothing under BASE_DOMAIN.
+describe("/v1/domains bindings stay consistent", () => {
+  const add = (host: string, target: string) => api("POST", "/v1/domains", { body: { host, target } });
+  const bindings = async (service: string) =>
+    (await json(await api("GET", "/v1/domains"))).domains.filter((d: { service: string }) => d.service === service);
+
+  it("a second binding of a host is 409 naming the binding it has, for the same service too", async () => {
+    const stack = uniqueStack("dup");
+    const host = `www.${stack}.example.com`;
+    await run(stack);
+    await run(stack, "other");
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    await json(await add(host, `${stack}/svc`), 201);
+    const version = await currentVersion();
+    for (const target of [`${stack}/svc`, `${stack}/svc:v3`, `${stack}/other`]) {
+      const message = await expectError(await add(host.toUpperCase(), target), 409, "conflict");
+      expect(message).toContain(host);
+      expect(message).toContain(`a custom domain of ${stack}/svc`);
+    }
+    expect(await currentVersion()).toBe(version);
+    expect(await bindings(`${stack}/svc`)).toEqual([{ host, service: `${stack}/svc` }]);
+    expect((await json(await api("GET", `/v1/services/${stack}/svc`))).domains).toEqual([{ host }]);
+  });
+
+  it("refuses IP literals (v4, v6, bracketed) and any name under BASE_DOMAIN", async () => {
+    const stack = uniqueStack("ip");
+    await run(stack);
+    for (const host of ["10.0.0.1", "192.168.0.10.", "[::1]", "::1", "[2001:db8::1]", "1.2.3"]) {
+      expect(await expectError(await add(host, `${stack}/svc`), 422, "invalid"), host).toContain("IP address");
+    }
+    for (const host of [`deep.other.${stack}.weir.localhost`, "WEIR.localhost.", `x.WEIR.LOCALHOST`]) {
+      expect(await expectError(await add(host, `${stack}/svc`), 422, "invalid"), host).toContain("base domain");
+    }
+    expect(await bindings(`${stack}/svc`)).toEqual([]);
+  });
+
+  it("promote moves a binding pinned to the old primary onto the new primary, which then serves it", async () => {
+    const stack = uniqueStack("pinpromote");
+    const stable = `stable.${stack}.example.com`;
+    const beta = `beta.${stack}.example.com`;
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"), 10);
+    await stage(stack, "svc", "v4", origin("helloV3"));
+    await json(await add(stable, `${stack}/svc:v0`), 201);
+    await json(await add(beta, `${stack}/svc:v4`), 201);
+    const promoted = await json(await api("POST", `/v1/services/${stack}/svc/promote`, { body: { version: "v3" } }));
+    expect(promoted.domains).toEqual([{ host: stable, version: "v3" }, { host: beta, version: "v4" }]);
+    expect(await bindings(`${stack}/svc`)).toEqual([
+      { host: beta, service: `${stack}/svc`, version: "v4" },
+      { host: stable, service: `${stack}/svc`, version: "v3" },
+    ]);
+    const record = RouteRecord.parse(await env.ROUTES.get(routeKey(stable), "json"));
+    expect(record.configVersion).toBe(promoted.configVersion);
+    expect(record.revisions).toEqual([{ version: "v3", origins: [origin("helloV3")] }]);
+    const res = await call(`http://${stable}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("weir-revision")).toBe("v3");
+    await res.arrayBuffer();
+    const last = (await json(await api("GET", `/v1/history?service=${stack}/svc&limit=1`))).entries[0];
+    expect(last.summary).toBe(`promote ${stack}/svc:v3 (was v0; ${stable} now pinned to v3)`);
+    // rollback undoes the move with the promote
+    const back = await json(await api("POST", `/v1/services/${stack}/svc/rollback`));
+    expect(back.domains).toEqual([{ host: stable, version: "v0" }, { host: beta, version: "v4" }]);
+  });
+
+  it("removing a revision a domain is pinned to is 409 naming the domain, by rm and by apply; nothing changes", async () => {
+    const stack = uniqueStack("pinrm");
+    const beta = `beta.${stack}.example.com`;
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"), 10);
+    await json(await add(beta, `${stack}/svc:v3`), 201);
+    const version = await currentVersion();
+    const rm = await expectError(await api("DELETE", `/v1/services/${stack}/svc/revisions/v3`), 409, "conflict");
+    expect(rm).toContain(beta);
+    expect(rm).toContain("weir domain rm");
+    const file = { stack, services: { svc: { version: "v0", origins: [origin("hello")] } } };
+    expect(await expectError(await api("PUT", `/v1/stacks/${stack}`, { body: file }), 409, "conflict")).toContain(beta);
+    expect(await currentVersion()).toBe(version);
+    expect(await bindings(`${stack}/svc`)).toEqual([{ host: beta, service: `${stack}/svc`, version: "v3" }]);
+    expect(RouteRecord.parse(await env.ROUTES.get(routeKey(beta), "json")).revisions.map((r) => r.version)).toEqual(["v3"]);
+  });
+
+  it("an apply that makes a staged revision the primary moves the old primary's pins, like promote", async () => {
+    const stack = uniqueStack("pinapply");
+    const stable = `stable.${stack}.example.com`;
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"), 10);
+    await json(await add(stable, `${stack}/svc:v0`), 201);
+    const file = { stack, services: { svc: { version: "v3", origins: [origin("helloV3")] } } };
+    await json(await api("PUT", `/v1/stacks/${stack}`, { body: file }));
+    expect(await bindings(`${stack}/svc`)).toEqual([{ host: stable, service: `${stack}/svc`, version: "v3" }]);
+    expect(RouteRecord.parse(await env.ROUTES.get(routeKey(stable), "json")).revisions.map((r) => r.version)).toEqual(["v3"]);
   });
 });

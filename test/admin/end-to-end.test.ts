@@ -102,7 +102,12 @@ describe("admin writes reach the data plane once the route cache expires", () =>
     const created = await json(await api("POST", "/v1/services", { body: { name: `${stack}/svc`, origins: [origin("hello")] } }), 201);
     const served = await get(`svc.${stack}.weir.localhost`, "expired");
     expect(served.configVersion).toBe(String(created.configVersion));
-    // cookie affinity: a fresh key per cookie-less request, a signed cookie to keep it
+    // cookie affinity: one revision needs no sticky key, so no cookie (issue 9) ...
+    const single = await call(`http://svc.${stack}.weir.localhost/`, {}, { ROUTE_CACHE_MS: "0" });
+    await single.arrayBuffer();
+    expect(single.headers.has("set-cookie")).toBe(false);
+    // ... a split gives a cookie-less request a fresh key in a signed cookie to keep it
+    await write("POST", `/v1/services/${stack}/svc/revisions`, { version: "v2", origins: [origin("helloV2")], weight: 50 });
     const res = await call(`http://svc.${stack}.weir.localhost/`, {}, { ROUTE_CACHE_MS: "0" });
     await res.arrayBuffer();
     expect(res.headers.get("set-cookie")).toMatch(/^weir=/);

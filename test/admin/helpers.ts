@@ -41,9 +41,18 @@ export async function call(url: string, init: RequestInit = {}, envOverrides: Pa
   return response;
 }
 
+/** An address in the IPv6 documentation prefix 2001:db8::/32. */
+export function randomTestIp(): string {
+  const words = Array.from(crypto.getRandomValues(new Uint16Array(6)), (w) => w.toString(16));
+  return `2001:db8:${words.join(":")}`;
+}
+
 /** An admin API request; objects are sent as JSON, strings as they are. */
 export async function api(method: string, path: string, options: CallOptions = {}): Promise<Response> {
   const headers = new Headers(options.headers);
+  // A client address of its own per request (as Cloudflare sets CF-Connecting-IP): failed
+  // authentications of one test never count against another's (admin/auth-failures.ts).
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomTestIp());
   if (options.token !== null) headers.set("authorization", `Bearer ${options.token ?? env.ADMIN_TOKEN}`);
   let body: BodyInit | undefined;
   if (typeof options.body === "string") body = options.body;

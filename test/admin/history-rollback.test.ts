@@ -43,6 +43,7 @@ describe("GET /v1/history", () => {
       configVersion: weighted.configVersion,
       at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       actor: "root",
+      ip: expect.stringMatching(/^2001:db8:/),
       operation: "weight",
       summary: `weight ${stack}/svc v3=20%`,
       service: `${stack}/svc`,

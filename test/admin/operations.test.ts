@@ -77,4 +77,18 @@ describe("core operations", () => {
     expect(sameRouting(again, s1.service)).toBe(true);
     expect(again.createdAt).toBe(s1.service.createdAt);
   });
+
+  it("an origin stored as typed before normalization equals its normalized form: no spurious diff (issue 9)", () => {
+    const stored = stageRevision(
+      newService({ stack: "s", name: "svc", version: "v0", origins: ["HTTP://127.0.0.1:80/"], affinity: "cookie", revisionHeader: true }, NOW),
+      { version: "v3", origins: ["http://Example.COM/base"], weight: 1000 },
+      NOW,
+    );
+    const file = { version: "v0", origins: ["http://127.0.0.1"], affinity: "cookie", revisions: { v3: { origins: ["http://example.com/base"], weight: 10 } } };
+    const declared = declaredService("s", "svc", file, stored.service, NOW);
+    expect(sameRouting(declared, stored.service)).toBe(true);
+    expect(describeChange(stored.service, { ...declared, affinity: "ip" })).toEqual(["affinity: cookie → ip"]);
+    // a real change still shows
+    expect(describeChange(stored.service, { ...declared, origins: ["http://127.0.0.1:81"] })).toEqual(["primary origins: HTTP://127.0.0.1:80/ → http://127.0.0.1:81"]);
+  });
 });

@@ -1,10 +1,15 @@
 // Timed rollouts (issue 6): steps driven by the ConfigStore's alarm (runDurableObjectAlarm,
 // no sleeps; each step is due at its stored time, checked against the alarm the store
 // sets), pause/resume/abort, promote with a duration, 409 while a rollout is in flight, and
-// the automatic abort of a canary whose real origin answers 500 to everything.
+// the automatic abort of a canary whose real origin answers 500 to everything. Issue 9:
+// the analysis judges only traffic the weights sent (pinned traffic cannot game it),
+// revisions named `constructor` neither stall a rollout nor break stats, and a step that
+// throws is retried with backoff and shown in the rollout's status.
 // Rollouts here use intervals of a minute or more so no alarm fires by itself mid-test.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { Rollouts } from "../../admin/store/rollouts.ts";
+import { TIMER_RETRY_BASE_MS } from "../../admin/store/timers.ts";
 import { compileRouteRecord, RouteRecord, routeKey } from "../../core/route-record.ts";
 import type { RolloutView } from "../../core/rollout.ts";
 import { selectRevision } from "../../core/selection.ts";
@@ -32,6 +37,10 @@ async function status(stack: string): Promise<RolloutView> {
   return json<RolloutView>(await api("GET", `/v1/services/${stack}/svc/rollout`));
 }
 
+async function setWeightsNow(stack: string, weights: Record<string, number>): Promise<ServiceView> {
+  return json<ServiceView>(await api("PUT", `/v1/services/${stack}/svc/weights`, { body: { weights } }));
+}
+
 async function service(stack: string): Promise<ServiceView> {
   return json<ServiceView>(await api("GET", `/v1/services/${stack}/svc`));
 }
@@ -49,6 +58,30 @@ function alarmAt(): Promise<number | null> {
 async function routing(stack: string): Promise<string[]> {
   const route = compileRouteRecord(RouteRecord.parse(await env.ROUTES.get(routeKey(`svc.${stack}.weir.localhost`), "json")));
   return KEYS.map((k) => route.record.revisions[selectRevision(route, k)].version);
+}
+
+/** `n` sticky keys (header affinity `x-user`) that the published weights send to `version`. */
+async function keysOf(stack: string, version: string, n: number): Promise<string[]> {
+  const owners = await routing(stack);
+  const keys = KEYS.filter((_, i) => owners[i] === version).slice(0, n);
+  expect(keys.length, `keys on ${version}`).toBe(n);
+  return keys;
+}
+
+const fresh = { ROUTE_CACHE_MS: "0", STATS_FLUSH_MS: "0" };
+
+/** Requests as a user whose sticky key is `key` (service affinity header:x-user): the weights choose. */
+async function asUser(stack: string, key: string, path = "/"): Promise<Response> {
+  const res = await call(`http://svc.${stack}.weir.localhost${path}`, { headers: { "x-user": key } }, fresh);
+  await res.arrayBuffer();
+  return res;
+}
+
+/** Requests that name the revision: its own hostname. Anyone can send these. */
+async function pinnedTo(stack: string, version: string, path = "/"): Promise<Response> {
+  const res = await call(`http://svc-${version}.${stack}.weir.localhost${path}`, {}, fresh);
+  await res.arrayBuffer();
+  return res;
 }
 
 async function history(stack: string): Promise<{ operation: string; summary: string; configVersion: number; actor: string }[]> {
@@ -283,10 +316,9 @@ describe("rollout requests that cannot be honoured", () => {
 });
 
 describe("automatic abort on the canary's error rate", () => {
-  it("aborts a rollout whose canary origin answers 500 to every request, and history says why with the rate", async () => {
+  it("aborts a rollout whose canary origin answers 500 to its weighted traffic, and history says why with the rate", async () => {
     const stack = uniqueStack("ro");
-    const host = `http://svc.${stack}.weir.localhost/`;
-    await run(stack);
+    await run(stack, "svc", origin("hello"), { affinity: "header:x-user" });
     await stage(stack, "svc", "bad", origin("failing" as never));
     const beforeRollout = await routing(stack);
     await startWeights(stack, { bad: 50 }, { duration: "10m", interval: "1m", maxErrorRate: 5, minRequests: 10 });
@@ -295,23 +327,17 @@ describe("automatic abort on the canary's error rate", () => {
     expect(weightOf(await service(stack), "bad")).toBe(5);
     expect((await status(stack)).lastAnalysis).toEqual([expect.objectContaining({ version: "bad", verdict: "insufficient", responses: 0 })]);
 
-    // real traffic: the canary's users (pinned to it) get the origin's 500s; others get v0
-    const flush = { ROUTE_CACHE_MS: "0", STATS_FLUSH_MS: "0" };
-    for (let i = 0; i < 12; i++) {
-      const res = await call(host, { headers: { "weir-revision": "bad" } }, flush);
-      expect(res.status).toBe(500);
-      expect(res.headers.get("weir-revision")).toBe("bad");
-      await res.arrayBuffer();
+    // real traffic: the users the weights send to the canary get the origin's 500s; others get v0
+    for (const key of await keysOf(stack, "bad", 12)) {
+      const res = await asUser(stack, key);
+      expect([res.status, res.headers.get("weir-revision")]).toEqual([500, "bad"]);
     }
-    for (let i = 0; i < 8; i++) {
-      const res = await call(host, { headers: { "weir-revision": "v0" } }, flush);
-      expect(await res.text()).toBe("Hello World");
-    }
+    for (const key of await keysOf(stack, "v0", 8)) expect((await asUser(stack, key)).status).toBe(200);
 
     await runDurableObjectAlarm(storeStub());
     const r = await status(stack);
     expect(r.status).toBe("aborted");
-    expect(r.reason).toBe("error rate: bad: 12 of 12 responses failed (100%), above the 5% limit");
+    expect(r.reason).toBe("error rate: bad: 12 of 12 weighted responses failed (100%), above the 5% limit");
     expect(r.lastAnalysis).toEqual([expect.objectContaining({ version: "bad", verdict: "fail", errors: 12, responses: 12, errorRate: 100 })]);
     expect(weightOf(await service(stack), "bad")).toBe(0);
     expect(await routing(stack)).toEqual(beforeRollout);
@@ -320,25 +346,150 @@ describe("automatic abort on the canary's error rate", () => {
     expect(last.operation).toBe("rollout abort");
     expect(last.actor).toBe("root");
     expect(last.summary).toBe(
-      `rollout ${stack}/svc error rate: bad: 12 of 12 responses failed (100%), above the 5% limit; back to bad=0% (weights from before config version ${last.configVersion - 2})`,
+      `rollout ${stack}/svc error rate: bad: 12 of 12 weighted responses failed (100%), above the 5% limit; back to bad=0% (weights from before config version ${last.configVersion - 2})`,
     );
   });
 
   it("keeps going while the canary is healthy", async () => {
     const stack = uniqueStack("ro");
-    const host = `http://svc.${stack}.weir.localhost/`;
-    await run(stack);
+    await run(stack, "svc", origin("hello"), { affinity: "header:x-user" });
     await stage(stack, "svc", "v3", origin("helloV3"));
     await startWeights(stack, { v3: 20 }, { duration: "2m", interval: "1m", maxErrorRate: 5, minRequests: 5 });
     await runDurableObjectAlarm(storeStub());
-    for (let i = 0; i < 6; i++) {
-      const res = await call(host, { headers: { "weir-revision": "v3" } }, { ROUTE_CACHE_MS: "0", STATS_FLUSH_MS: "0" });
-      expect(await res.text()).toBe("Hello World v3");
-    }
+    for (const key of await keysOf(stack, "v3", 6)) expect((await asUser(stack, key)).headers.get("weir-revision")).toBe("v3");
     await runDurableObjectAlarm(storeStub());
     const r = await status(stack);
     expect(r).toMatchObject({ status: "completed", current: { v3: 20 } });
     expect(r.lastAnalysis).toEqual([expect.objectContaining({ version: "v3", verdict: "pass", responses: 6, errors: 0 })]);
+  });
+});
+
+describe("canary analysis that pinned traffic cannot game (issue 9)", () => {
+  /** A service whose canary `v3` is the lab origin: /status/200 succeeds, /status/500 fails. */
+  async function canaryOnLab(stack: string): Promise<void> {
+    await run(stack, "svc", origin("lab"), { affinity: "header:x-user" });
+    await stage(stack, "svc", "v3", origin("lab"));
+    await startWeights(stack, { v3: 20 }, { duration: "2m", interval: "1m", maxErrorRate: 5, minRequests: 10 });
+    await runDurableObjectAlarm(storeStub());
+    expect(weightOf(await service(stack), "v3")).toBe(10);
+  }
+
+  it("aborts a failing canary however many successes anyone sends to its version host, and stats show both", async () => {
+    const stack = uniqueStack("game");
+    await canaryOnLab(stack);
+    // the canary's real users, chosen by the weights, get 500s
+    for (const key of await keysOf(stack, "v3", 10)) expect((await asUser(stack, key, "/status/500")).status).toBe(500);
+    // an anonymous client floods the canary's own hostname with successes
+    for (let i = 0; i < 60; i++) expect((await pinnedTo(stack, "v3", "/status/200")).status).toBe(200);
+
+    await runDurableObjectAlarm(storeStub());
+    const r = await status(stack);
+    expect(r.status).toBe("aborted");
+    expect(r.lastAnalysis).toEqual([expect.objectContaining({ version: "v3", verdict: "fail", responses: 10, errors: 10 })]);
+    expect(weightOf(await service(stack), "v3")).toBe(0);
+
+    // weir stats still shows all of it, split
+    const v3 = (await json(await api("GET", `/v1/services/${stack}/svc/stats`))).revisions.find((x: { version: string }) => x.version === "v3");
+    expect(v3).toMatchObject({
+      requests: 70,
+      weighted: { requests: 10, responses: 10, errors: 10, errorRate: 100 },
+      pinned: { requests: 60, responses: 60, errors: 0, errorRate: 0 },
+      status: { "2xx": 60, "5xx": 10 },
+    });
+  });
+
+  it("completes a healthy canary however many errors anyone sends to its version host", async () => {
+    const stack = uniqueStack("game");
+    await canaryOnLab(stack);
+    for (const key of await keysOf(stack, "v3", 10)) expect((await asUser(stack, key, "/status/200")).status).toBe(200);
+    // the pin header is no way in either
+    for (let i = 0; i < 30; i++) expect((await pinnedTo(stack, "v3", "/status/500")).status).toBe(500);
+    for (let i = 0; i < 30; i++) {
+      const res = await call(`http://svc.${stack}.weir.localhost/status/500`, { headers: { "weir-revision": "v3", "x-user": "anyone" } }, fresh);
+      await res.arrayBuffer();
+      expect([res.status, res.headers.get("weir-revision")]).toEqual([500, "v3"]);
+    }
+
+    await runDurableObjectAlarm(storeStub());
+    const r = await status(stack);
+    expect(r).toMatchObject({ status: "completed", current: { v3: 20 } });
+    expect(r.lastAnalysis).toEqual([expect.objectContaining({ version: "v3", verdict: "pass", responses: 10, errors: 0 })]);
+    const v3 = (await json(await api("GET", `/v1/services/${stack}/svc/stats`))).revisions.find((x: { version: string }) => x.version === "v3");
+    expect(v3).toMatchObject({ requests: 70, weighted: { requests: 10, errors: 0 }, pinned: { requests: 60, errors: 60, errorRate: 100 } });
+  });
+});
+
+describe("revisions named after Object.prototype (issue 9)", () => {
+  it("a rollout with a canary named `constructor` advances and completes, its analysis included", async () => {
+    const stack = uniqueStack("proto");
+    await run(stack, "svc", origin("hello"), { affinity: "header:x-user" });
+    await stage(stack, "svc", "constructor", origin("helloV3"));
+    const r = await startWeights(stack, { constructor: 20 }, { duration: "2m", interval: "1m", maxErrorRate: 5, minRequests: 5 });
+    expect(r).toMatchObject({ target: { constructor: 20 }, from: { constructor: 0 } });
+    // step 1 with nothing to judge yet
+    await runDurableObjectAlarm(storeStub());
+    expect(await status(stack)).toMatchObject({ status: "running", step: 1, failures: 0 });
+    expect(weightOf(await service(stack), "constructor")).toBe(10);
+    for (const key of await keysOf(stack, "constructor", 5)) expect((await asUser(stack, key)).status).toBe(200);
+    await runDurableObjectAlarm(storeStub());
+    const done = await status(stack);
+    expect(done).toMatchObject({ status: "completed", step: 2, current: { constructor: 20 } });
+    expect(done.lastAnalysis).toEqual([expect.objectContaining({ version: "constructor", verdict: "pass", responses: 5 })]);
+    // and the next weight change is not refused as if a rollout were still in flight
+    expect(weightOf(await setWeightsNow(stack, { constructor: 30 }), "constructor")).toBe(30);
+  });
+
+  it("stats, inspect and rm of a revision named `constructor` answer as for any other name", async () => {
+    const stack = uniqueStack("proto");
+    await run(stack);
+    await stage(stack, "svc", "constructor", origin("helloV3"));
+    const s = await service(stack);
+    expect(s.revisions).toEqual([expect.objectContaining({ version: "constructor", weight: 0, state: "staged" })]);
+    const stats = await json(await api("GET", `/v1/services/${stack}/svc/stats`));
+    expect(stats.revisions.map((r: { version: string; requests: number }) => [r.version, r.requests])).toEqual([
+      ["v0", 0],
+      ["constructor", 0],
+    ]);
+    expect((await pinnedTo(stack, "constructor")).status).toBe(200);
+    const after = await json(await api("GET", `/v1/services/${stack}/svc/stats`));
+    expect(after.revisions[1]).toMatchObject({ version: "constructor", requests: 1, pinned: { requests: 1 } });
+    await json(await api("DELETE", `/v1/services/${stack}/svc/revisions/constructor`));
+    expect((await service(stack)).revisions).toEqual([]);
+  });
+});
+
+describe("a rollout step that throws (issue 9)", () => {
+  it("is retried with backoff, shown in the rollout's status, and the rollout goes on", async () => {
+    const stack = uniqueStack("retry");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    await startWeights(stack, { v3: 20 }, { duration: "2m", interval: "1m" });
+    // The next step throws once (the rollout engine's own code, as an unexpected bug would).
+    const proto = Rollouts.prototype as unknown as { step: (...args: unknown[]) => Promise<void> };
+    const step = proto.step;
+    proto.step = async function () {
+      proto.step = step;
+      throw new Error("injected step failure");
+    };
+    try {
+      const before = Date.now();
+      expect(await runDurableObjectAlarm(storeStub())).toBe(true);
+      const failed = await status(stack);
+      expect(failed).toMatchObject({ status: "running", step: 0, failures: 1, lastError: { message: "injected step failure" } });
+      expect(weightOf(await service(stack), "v3")).toBe(0);
+      // the clock keeps going: due again after the first backoff, not gone
+      const due = (await alarmAt()) as number;
+      expect(due).toBeGreaterThanOrEqual(before + TIMER_RETRY_BASE_MS);
+      expect(due).toBeLessThan(Date.now() + 60_000);
+    } finally {
+      proto.step = step;
+    }
+    expect(await runDurableObjectAlarm(storeStub())).toBe(true);
+    const recovered = await status(stack);
+    expect(recovered).toMatchObject({ status: "running", step: 1, failures: 0, lastError: { message: "injected step failure" } });
+    expect(weightOf(await service(stack), "v3")).toBe(10);
+    await runDurableObjectAlarm(storeStub());
+    expect(await status(stack)).toMatchObject({ status: "completed", step: 2 });
   });
 });
 

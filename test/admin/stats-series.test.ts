@@ -18,7 +18,8 @@ describe("GET …/stats with step", () => {
       await res.arrayBuffer();
     }
     const view = await json(await api("GET", `/v1/services/${stack}/svc/stats?window=15m&step=30s`));
-    const points = view.series.points as { at: string; revisions: { version: string; requests: number; errors: number; errorRate: number | null }[] }[];
+    type Part = { requests: number; errors: number; errorRate: number | null };
+    const points = view.series.points as { at: string; revisions: (Part & { version: string; weighted: Part; pinned: Part })[] }[];
     expect(view.series.step).toBe("30s");
     // 15 minutes in 30 s steps, the first step aligned down: 30 or 31 points
     expect(points.length).toBeGreaterThanOrEqual(30);
@@ -33,11 +34,17 @@ describe("GET …/stats with step", () => {
     expect([total("v0"), total("v3")]).toEqual([1, 2]);
     // the series adds up to the window's totals
     expect(view.revisions.map((r: { requests: number }) => r.requests)).toEqual([1, 2]);
+    // the header pinned each request: the series says so per step, as the totals do
+    const pinned = (v: string) => points.reduce((sum, p) => sum + (p.revisions.find((r) => r.version === v)?.pinned.requests ?? 0), 0);
+    const weighted = (v: string) => points.reduce((sum, p) => sum + (p.revisions.find((r) => r.version === v)?.weighted.requests ?? 0), 0);
+    expect([pinned("v0"), pinned("v3"), weighted("v0"), weighted("v3")]).toEqual([1, 2, 0, 0]);
+    expect(view.revisions.map((r: { pinned: { requests: number } }) => r.pinned.requests)).toEqual([1, 2]);
+    const none = { requests: 0, responses: 0, errors: 0, errorRate: null };
     const empty = points.find((p) => p.revisions.every((r) => r.requests === 0));
-    expect(empty?.revisions[0]).toEqual({ version: "v0", requests: 0, responses: 0, errors: 0, errorRate: null });
+    expect(empty?.revisions[0]).toEqual({ version: "v0", ...none, weighted: none, pinned: none });
   });
 
-  it("sums the stats buckets of each step and keeps error rates per step", async () => {
+  it("sums the stats buckets of each step per selection and keeps error rates per step", async () => {
     const stack = uniqueStack("series");
     await run(stack);
     const store = statsStoreOf(env as unknown as Env, `${stack}/svc`);
@@ -50,21 +57,30 @@ describe("GET …/stats with step", () => {
       for (let i = 0; i < failed; i++) countRequest(c, 503, 5);
       return c;
     };
-    // two buckets in the previous minute, one in this one
+    // two buckets in the previous minute, one in this one; weighted, pinned, and one bucket
+    // as an isolate from before the split sent it (counted in the total only)
     const previous = thisStep - step;
     await store.ingest({
       service: `${stack}/svc`,
       buckets: [
-        { start: previous, revisions: { v0: counters(3, 1) } },
-        { start: previous + 5 * STATS_BUCKET_MS, revisions: { v0: counters(0, 4) } },
-        { start: bucketStart(now), revisions: { v0: counters(2, 0) } },
+        { start: previous, series: [{ version: "v0", selection: "weighted", counters: counters(3, 1) }] },
+        {
+          start: previous + 5 * STATS_BUCKET_MS,
+          series: [
+            { version: "v0", selection: "weighted", counters: counters(1, 1) },
+            { version: "v0", selection: "pinned", counters: counters(0, 2) },
+          ],
+        },
+        { start: bucketStart(now), series: [{ version: "v0", selection: "pinned", counters: counters(2, 0) }] },
       ],
     });
+    await store.ingest({ service: `${stack}/svc`, buckets: [{ start: previous + STATS_BUCKET_MS, revisions: { v0: counters(1, 1) } }] });
     const view = await json(await api("GET", `/v1/services/${stack}/svc/stats?window=5m&step=1m`));
     const byStart = new Map(view.series.points.map((p: { at: string; revisions: unknown[] }) => [Date.parse(p.at), p.revisions[0]]));
-    expect(byStart.get(previous)).toEqual({ version: "v0", requests: 8, responses: 8, errors: 5, errorRate: 62.5 });
-    expect(byStart.get(thisStep)).toEqual({ version: "v0", requests: 2, responses: 2, errors: 0, errorRate: 0 });
-    expect(view.revisions[0]).toMatchObject({ requests: 10, errors: 5 });
+    const part = (requests: number, errors: number, errorRate: number | null) => ({ requests, responses: requests, errors, errorRate });
+    expect(byStart.get(previous)).toEqual({ version: "v0", ...part(10, 5, 50), weighted: part(6, 2, 100 / 3), pinned: part(2, 2, 100) });
+    expect(byStart.get(thisStep)).toEqual({ version: "v0", ...part(2, 0, 0), weighted: part(0, 0, null), pinned: part(2, 0, 0) });
+    expect(view.revisions[0]).toMatchObject({ requests: 12, errors: 5, weighted: { requests: 6 }, pinned: { requests: 4 } });
   });
 
   it("refuses a step that does not parse, is not whole buckets, is longer than the window or gives too many points", async () => {

@@ -212,6 +212,8 @@ describe("weir domain", () => {
       fails(["domain", "add", "shop.example.com", "cli/plain"], "shop.example.com"),
       fails(["domain", "add", "x.example.com", "cli/nope"], "no service cli/nope"),
       fails(["domain", "add", "admin.weir.localhost", "cli/plain"], "Weir names those itself"),
+      fails(["domain", "add", "10.0.0.1", "cli/plain"], "'10.0.0.1' is an IP address"),
+      fails(["domain", "add", "beta.example.com", "cli/multi"], "'beta.example.com' is already a custom domain of cli/plain:v2"),
       fails(["domain", "rm", "nothing.example.com"], "no custom domain 'nothing.example.com'"),
     ]);
     expect(await ok("domain", "rm", "shop.example.com")).toMatch(/^removed shop\.example\.com \(config version \d+\)\n$/);
@@ -237,7 +239,7 @@ describe("configuration and failures of the client", () => {
   it("fails with one line for a bad token, no token and an unreachable server", async () => {
     const closed = await freePort();
     await Promise.all([
-      fails(["ps"], "invalid admin token", { env: { WEIR_TOKEN: "wrong" } }),
+      fails(["ps"], "invalid token: no such token, or it has been revoked", { env: { WEIR_TOKEN: "wrong" } }),
       fails(["ps"], "no admin token: set WEIR_TOKEN or pass --token", { env: { WEIR_TOKEN: "" } }),
       fails(["ps"], `cannot reach the admin API at http://admin.weir.localhost:${closed}: ECONNREFUSED (is \`npm start\` running?)`, {
         env: { WEIR_URL: `http://admin.weir.localhost:${closed}` },

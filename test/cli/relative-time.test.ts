@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { relativeTime } from "../../cli/relative-time.ts";
+import { relativeTime, timeUntil } from "../../cli/relative-time.ts";
 
 const now = new Date("2026-11-26T10:00:00Z");
 const ago = (ms: number) => relativeTime(new Date(now.getTime() - ms), now);
@@ -29,5 +29,18 @@ describe("relativeTime", () => {
     expect(ago(999)).toBe("just now");
     expect(ago(-5_000)).toBe("just now");
     expect(relativeTime(new Date("not a date"), now)).toBe("unknown");
+  });
+});
+
+describe("timeUntil", () => {
+  const later = (ms: number) => timeUntil(new Date(now.getTime() + ms), now);
+
+  it("says how far ahead, in the largest whole unit; the past reads as ago", () => {
+    expect(later(89 * 86_400_000 + 5_000)).toBe("in 2 months");
+    expect(later(3 * 86_400_000)).toBe("in 3 days");
+    expect(later(3_600_000)).toBe("in 1 hour");
+    expect(later(30_000)).toBe("in 30 seconds");
+    expect(later(-7_200_000)).toBe("2 hours ago");
+    expect(timeUntil(new Date("not a date"), now)).toBe("unknown");
   });
 });

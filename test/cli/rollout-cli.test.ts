@@ -100,12 +100,15 @@ describe("weir stats and ps", () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(view!.revisions).toEqual([
-      expect.objectContaining({ version: "v0", requests: 6, errors: 0, errorRate: 0 }),
-      expect.objectContaining({ version: "bad", requests: 4, errors: 4, errorRate: 100 }),
+      expect.objectContaining({ version: "v0", requests: 6, errors: 0, errorRate: 0, pinned: expect.objectContaining({ requests: 6 }) }),
+      expect.objectContaining({ version: "bad", requests: 4, errors: 4, errorRate: 100, weighted: expect.objectContaining({ requests: 0 }) }),
     ]);
     const table = await ok("stats", "cli/st", "--window", "1h");
-    expect(table.split("\n")[0]).toMatch(/^REVISION +REQUESTS +2XX +3XX +4XX +5XX +ORIGIN ERRORS +ERROR RATE +P50 +P95 +P99$/);
-    expect(table).toMatch(/\nbad +4 +0 +0 +0 +4 +0 +100% /);
+    expect(table.split("\n")[0]).toMatch(
+      /^REVISION +REQUESTS +WEIGHTED +PINNED +2XX +3XX +4XX +5XX +ORIGIN ERRORS +ERROR RATE +WEIGHTED ERROR RATE +P50 +P95 +P99$/,
+    );
+    // version-host traffic is pinned: it shows, but is not what a rollout judges
+    expect(table).toMatch(/\nbad +4 +0 +4 +0 +0 +0 +4 +0 +100% +- /);
     await fails(["stats", "cli/st", "--window", "1s"], "window 1s must be between 10s and 24h");
 
     const ps = await ok("ps");
@@ -118,28 +121,40 @@ describe("weir stats and ps", () => {
 
 describe("automatic abort, end to end", () => {
   it("aborts a rollout whose canary origin answers 500, and weir history says so with the rate", async () => {
-    await ok("run", "--name", "cli/auto", weir.v1.url);
-    await ok("stage", "--origin", failingUrl, "cli/auto:bad");
-    // Started paused: the canary's users fail, and their counts reach the stats store,
-    // before the clock of the first step (10 s after resume) starts.
+    await ok("run", "--name", "cli/auto", "--affinity", "header:x-user", weir.v1.url);
+    await ok("stage", "--origin", failingUrl, "--weight", "10%", "cli/auto:bad");
+    // Started paused: the users the weights send to the canary fail, and their counts
+    // reach the stats store, before the clock of the first step (10 s after resume) starts.
+    // Only weighted traffic is judged (issue 9): the users are picked by sticky key.
     await ok("weight", "cli/auto:bad=50%", "--duration", "20s", "--interval", "10s", "--max-error-rate", "5%", "--min-requests", "5", "--pause");
-    for (let i = 0; i < 8; i++) expect((await edgeGet(weir.url("auto.cli"), { "weir-revision": "bad" })).status).toBe(500);
+    let failed = 0;
+    for (let user = 0; failed < 8 && user < 1000; user++) {
+      const res = await edgeGet(weir.url("auto.cli"), { "x-user": `user-${user}` });
+      if (res.headers["weir-revision"] === "bad") {
+        expect(res.status).toBe(500);
+        failed++;
+      }
+    }
+    expect(failed).toBe(8);
     for (let tries = 0; tries < 100; tries++) {
       const view = JSON.parse(await ok("stats", "cli/auto", "-o", "json")) as StatsView;
-      if (view.revisions.find((r) => r.version === "bad")?.responses === 8) break;
+      if (view.revisions.find((r) => r.version === "bad")?.weighted.responses === 8) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     await ok("rollout", "resume", "cli/auto");
 
-    // --watch returns when the rollout ends
-    const watched = await ok("rollout", "status", "cli/auto", "--watch");
+    // --watch returns when the rollout ends: an abort exits 1 with the reason on stderr
+    const watch = await weir.weir(["rollout", "status", "cli/auto", "--watch"]);
+    expect(watch.code).toBe(1);
+    expect(watch.stderr).toBe("error: the rollout of cli/auto was aborted at step 0/2: error rate: bad: 8 of 8 weighted responses failed (100%), above the 5% limit\n");
+    const watched = watch.stdout;
     expect(watched).toContain("cli/auto rollout (weights over 20s) aborted: step 0/2");
     expect(watched).toContain("bad: 8/8 failed (100%) → fail");
 
     const history = await ok("history", "cli/auto");
     const last = history.trimEnd().split("\n").at(-1) as string;
-    expect(last).toContain("rollout cli/auto error rate: bad: 8 of 8 responses failed (100%), above the 5% limit; back to bad=0%");
+    expect(last).toContain("rollout cli/auto error rate: bad: 8 of 8 weighted responses failed (100%), above the 5% limit; back to bad=10%");
     const status = JSON.parse(await ok("rollout", "status", "cli/auto", "-o", "json")) as RolloutView;
-    expect(status).toMatchObject({ status: "aborted", current: { bad: 0 } });
+    expect(status).toMatchObject({ status: "aborted", current: { bad: 10 } });
   });
 });

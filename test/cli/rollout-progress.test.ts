@@ -25,6 +25,8 @@ function view(over: Partial<RolloutView> = {}): RolloutView {
     lastAnalysis: null,
     endedAt: null,
     reason: null,
+    failures: 0,
+    lastError: null,
     ...over,
   };
 }
@@ -46,6 +48,19 @@ describe("renderRollout", () => {
     expect(lines[0]).toBe("test/svc rollout (weights over 10m) running: step 3/10, next step in 45s");
     expect(lines[1]).toMatch(/^ {2}v3 {2}\[█{5}░{10}\|░{14}\] +15% → 50% \(from 0%\)$/);
     expect(lines[2]).toMatch(/^ {2}v0 {2}\[█{26}░{4}\] +85% → 50% \(from 100%\)$/);
+  });
+
+  it("shows a step that failed and is being retried, and later that it recovered (issue 9)", () => {
+    const lastError = { at: "2026-11-26T09:59:58.000Z", message: "injected step failure" };
+    const failing = renderRollout(view({ failures: 2, lastError }), NOW, "v0");
+    expect(failing).toContain("\n  retrying: 2 failed attempts in a row, the last 2026-11-26T09:59:58.000Z: injected step failure\n");
+    const recovered = renderRollout(view({ failures: 0, lastError }), NOW, "v0");
+    expect(recovered).toContain("\n  recovered from an error at 2026-11-26T09:59:58.000Z: injected step failure\n");
+    // a server from before issue 9 sends neither field
+    const old = view();
+    delete (old as Partial<RolloutView>).failures;
+    delete (old as Partial<RolloutView>).lastError;
+    expect(renderRollout(old, NOW, "v0")).not.toContain("retrying");
   });
 
   it("says why a rollout ended and what the analysis measured", () => {

@@ -51,6 +51,10 @@ describe("help", () => {
       "domain add",
       "domain ls",
       "domain rm",
+      "token",
+      "token create",
+      "token ls",
+      "token rm",
     ]));
   });
 
@@ -80,9 +84,11 @@ describe("help", () => {
       export: ["-o, --output", '"yaml"', '"json"'],
       apply: ["-f, --file", "--stack", "--dry-run", "--prune"],
       rollback: ["--to"],
+      "token create": ["--role <role>", '"viewer"', '"deployer"', '"admin"', "--stack <stack>", "--expires <duration>"],
+      "rollout status": ["-w, --watch", "--timeout <duration>"],
     };
     for (const [cmd, expected] of Object.entries(flags)) {
-      const { stdout } = await run(cmd, "--help");
+      const { stdout } = await run(...cmd.split(" "), "--help");
       for (const flag of expected) expect(stdout, `${cmd} ${flag}`).toContain(flag);
     }
   });
@@ -116,6 +122,18 @@ describe("refusals before any request: exit 1, one line on stderr", () => {
     [["rollback", "t/s", "--to", "last"], /^error: option '--to <version>' argument 'last' is invalid. must be a config version/],
     [["domain", "add", "no_dots", "t/s"], /^error: invalid domain: /],
     [["domain", "add", "shop.example.com", "t/s:V"], /^error: invalid version 'V' in 't\/s:V'/],
+    [["weight", "t/s:v3=10%", "--wait"], "error: --wait only applies with --duration: a change without one is done when the command returns\n"],
+    [["weight", "t/s:v3=10%", "--duration", "1m", "--timeout", "5m"], "error: --timeout only applies with --wait\n"],
+    [["promote", "t/s:v3", "--duration", "1m", "--wait", "--timeout", "soon"], "error: invalid duration 'soon': write it like 90s, 10m or 1h30m\n"],
+    [["rollout", "status", "t/s", "--timeout", "1m"], "error: --timeout only applies with --watch\n"],
+    [["token", "create", "ci"], "error: required option '--role <role>' not specified\n"],
+    [["token", "create", "ci", "--role", "owner", "--stack", "t"], /^error: option '--role <role>' argument 'owner' is invalid. Allowed choices are viewer, deployer, admin.\n$/],
+    [["token", "create", "ci", "--role", "viewer"], "error: give the token's stacks: --stack S (repeatable), or --stack '*' for every stack\n"],
+    [["token", "create", "ci", "--role", "viewer", "--stack", "*", "--stack", "t"], "error: invalid --stack: '*' already covers every stack: give it alone\n"],
+    [["token", "create", "ci", "--role", "viewer", "--stack", "Prod"], "error: invalid --stack: must be '*' or a stack name (a DNS label)\n"],
+    [["token", "create", "root", "--role", "viewer", "--stack", "t"], "error: invalid token name 'root': 'root' is the name of ADMIN_TOKEN; choose another\n"],
+    [["token", "create", "ci", "--role", "viewer", "--stack", "t", "--expires", "forever"], "error: invalid duration 'forever': write it like 90s, 10m or 1h30m\n"],
+    [["token", "rm", "CI"], /^error: invalid token name 'CI': must be a DNS label/],
     [["deploy"], "error: unknown command 'deploy' (Did you mean apply?)\n"],
     [["ps", "--bogus"], "error: unknown option '--bogus'\n"],
   ] as [string[], string | RegExp][])("weir %j", async (args, message) => {

@@ -12,11 +12,13 @@ describe("parseDuration", () => {
     ["1m500ms", 60_500],
     [" 10m ", 600_000],
     ["0s", 0],
+    ["90d", 90 * 86_400_000],
+    ["1d12h", 36 * 3_600_000],
   ])("%j → %i ms", (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(["", "10", "m", "1.5h", "10 m", "-5s", "10M", "1d", "1h 30m", "10mm"])("refuses %j", (text) => {
+  it.each(["", "10", "m", "1.5h", "10 m", "-5s", "10M", "1D", "1w", "1h 30m", "10mm"])("refuses %j", (text) => {
     expect(parseDuration(text)).toBeUndefined();
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  aggregateWindow,
   analyzeCanary,
   bucketStart,
   countRequest,
@@ -13,8 +12,12 @@ import {
   mergeBatches,
   mergeCounters,
   responsesOf,
+  revisionTotals,
+  seriesOf,
   STATS_BUCKET_MS,
+  weightedCounts,
   type StatsBatch,
+  type WindowRow,
 } from "../../core/edge-stats.ts";
 import { revisionStatsView } from "../../core/stats-view.ts";
 
@@ -74,35 +77,79 @@ describe("merging", () => {
     expect(m.latency.reduce((x, y) => x + y, 0)).toBe(6);
   });
 
-  it("merges batches from several isolates by time bucket and revision", () => {
+  it("merges batches from several isolates by time bucket, revision and selection", () => {
     const t0 = bucketStart(1_700_000_003_000);
-    const one: StatsBatch = { service: "t/s", buckets: [{ start: t0, revisions: { v0: counters({ ok: 2 }), v3: counters({ s5xx: 1 }) } }] };
+    const one: StatsBatch = {
+      service: "t/s",
+      buckets: [
+        {
+          start: t0,
+          series: [
+            { version: "v0", selection: "weighted", counters: counters({ ok: 2 }) },
+            { version: "v3", selection: "weighted", counters: counters({ s5xx: 1 }) },
+            { version: "v3", selection: "pinned", counters: counters({ ok: 7 }) },
+          ],
+        },
+      ],
+    };
     const two: StatsBatch = {
       service: "t/s",
       buckets: [
-        { start: t0 + STATS_BUCKET_MS, revisions: { v3: counters({ ok: 1 }) } },
-        { start: t0, revisions: { v3: counters({ s5xx: 2 }) } },
+        { start: t0 + STATS_BUCKET_MS, series: [{ version: "v3", selection: "weighted", counters: counters({ ok: 1 }) }] },
+        { start: t0, series: [{ version: "v3", selection: "weighted", counters: counters({ s5xx: 2 }) }] },
       ],
     };
     const merged = mergeBatches("t/s", [one, two]);
+    const find = (b: number, version: string, selection: string) =>
+      merged.buckets[b].series.find((s) => s.version === version && s.selection === selection)!.counters;
     expect(merged.buckets.map((b) => b.start)).toEqual([t0, t0 + STATS_BUCKET_MS]);
-    expect(merged.buckets[0].revisions.v3.status[4]).toBe(3);
-    expect(merged.buckets[0].revisions.v0.requests).toBe(2);
-    expect(merged.buckets[1].revisions.v3.requests).toBe(1);
+    expect(find(0, "v3", "weighted").status[4]).toBe(3);
+    expect(find(0, "v3", "pinned").requests).toBe(7);
+    expect(find(0, "v0", "weighted").requests).toBe(2);
+    expect(find(1, "v3", "weighted").requests).toBe(1);
     // inputs are left alone
-    expect(one.buckets[0].revisions.v3.status[4]).toBe(1);
+    expect(one.buckets[0].series[1].counters.status[4]).toBe(1);
+  });
+
+  it("reads a bucket as new isolates send it and as isolates from before the split did", () => {
+    const split = {
+      start: 0,
+      series: [
+        { version: "v3", selection: "pinned", counters: counters({ ok: 1 }) },
+        { version: "x", selection: "bogus", counters: counters({ ok: 1 }) },
+      ],
+    };
+    expect(seriesOf(split)).toEqual([{ version: "v3", selection: "pinned", counters: counters({ ok: 1 }) }]);
+    const legacy = { start: 0, revisions: { v0: counters({ ok: 2 }), constructor: counters({ s5xx: 1 }) } };
+    expect(seriesOf(legacy)).toEqual([
+      { version: "v0", selection: null, counters: counters({ ok: 2 }) },
+      { version: "constructor", selection: null, counters: counters({ s5xx: 1 }) },
+    ]);
+    expect(seriesOf({ revisions: null })).toEqual([]);
   });
 });
 
-describe("windows", () => {
-  it("sums only the buckets that overlap the window", () => {
-    const t0 = bucketStart(1_700_000_000_000);
-    const rows = [0, 1, 2, 3].map((k) => ({ start: t0 + k * STATS_BUCKET_MS, version: "v3", counters: counters({ ok: 1 + k }) }));
-    const all = aggregateWindow(rows, t0, t0 + 4 * STATS_BUCKET_MS);
-    expect(all.get("v3")!.requests).toBe(1 + 2 + 3 + 4);
-    const lastTwo = aggregateWindow(rows, t0 + 2 * STATS_BUCKET_MS + 1, t0 + 4 * STATS_BUCKET_MS);
-    expect(lastTwo.get("v3")!.requests).toBe(3 + 4);
-    expect(aggregateWindow(rows, t0 + 10 * STATS_BUCKET_MS, t0 + 11 * STATS_BUCKET_MS).size).toBe(0);
+describe("totals by revision", () => {
+  const rows: WindowRow[] = [
+    { version: "v3", selection: "weighted", counters: counters({ ok: 1, s5xx: 9 }) },
+    { version: "v3", selection: "pinned", counters: counters({ ok: 100 }) },
+    { version: "v3", selection: null, counters: counters({ ok: 5 }) },
+    { version: "constructor", selection: "weighted", counters: counters({ ok: 4 }) },
+  ];
+
+  it("keep everything, and the weighted and pinned parts apart; rows from before the split count only in all", () => {
+    const t = revisionTotals(rows);
+    expect(t.get("v3")!.all.requests).toBe(115);
+    expect(t.get("v3")!.weighted.requests).toBe(10);
+    expect(t.get("v3")!.pinned.requests).toBe(100);
+    expect(t.get("constructor")!.weighted.requests).toBe(4);
+    expect(t.has("toString")).toBe(false);
+  });
+
+  it("give the analysis only what the weights sent: a flood of pinned successes hides no weighted failure", () => {
+    const weighted = weightedCounts(rows);
+    expect(analyzeCanary("v3", weighted.get("v3"), { maxErrorRate: 5, minRequests: 10 })).toMatchObject({ verdict: "fail", responses: 10, errors: 9 });
+    expect(analyzeCanary("constructor", weighted.get("constructor"), { maxErrorRate: 5, minRequests: 1 }).verdict).toBe("pass");
   });
 });
 
@@ -112,7 +159,7 @@ describe("canary analysis", () => {
   it("fails a canary above the rate with enough responses, and says why with figures", () => {
     const v = analyzeCanary("v3", counters({ ok: 15, s5xx: 3, originErrors: 2 }), limits);
     expect(v).toMatchObject({ verdict: "fail", responses: 20, errors: 5, errorRate: 25 });
-    expect(describeVerdict(v)).toBe("v3: 5 of 20 responses failed (25%), above the 5% limit");
+    expect(describeVerdict(v)).toBe("v3: 5 of 20 weighted responses failed (25%), above the 5% limit");
   });
 
   it("passes a canary within the rate; 4xx are not errors", () => {
@@ -139,11 +186,17 @@ describe("canary analysis", () => {
 });
 
 describe("stats view", () => {
-  it("shows counts, rate and latency of a revision", () => {
-    const view = revisionStatsView("v3", counters({ ok: 3, s5xx: 1, latencyMs: 40 }));
+  it("shows counts, rate and latency of a revision, and its weighted and pinned parts", () => {
+    const view = revisionStatsView("v3", {
+      all: counters({ ok: 3, s5xx: 1, latencyMs: 40 }),
+      weighted: counters({ ok: 1, s5xx: 1, latencyMs: 40 }),
+      pinned: counters({ ok: 2, latencyMs: 40 }),
+    });
     expect(view).toEqual({
       version: "v3",
       requests: 4,
+      weighted: { requests: 2, responses: 2, errors: 1, errorRate: 50 },
+      pinned: { requests: 2, responses: 2, errors: 0, errorRate: 0 },
       responses: 4,
       status: { "1xx": 0, "2xx": 3, "3xx": 0, "4xx": 0, "5xx": 1 },
       originErrors: 0,
@@ -151,5 +204,6 @@ describe("stats view", () => {
       errorRate: 25,
       latencyMs: { mean: 40, p50: 50, p95: 50, p99: 50 },
     });
+    expect(revisionStatsView("v9", undefined)).toMatchObject({ requests: 0, weighted: { requests: 0, errorRate: null }, pinned: { requests: 0 } });
   });
 });

@@ -7,6 +7,7 @@ import {
   normalizeHost,
   serviceHost,
   versionHost,
+  withinDnsLimits,
 } from "../../core/hostnames.ts";
 
 describe("normalizeHost", () => {
@@ -72,6 +73,19 @@ describe("customHostProblem", () => {
   ])("refuses %j", (host, message) => {
     expect(customHostProblem(host)).toMatch(message);
   });
+
+  // issue 9 item 8: an IP literal is not a domain one can bind (URL parsers read a host
+  // whose last label is a number as IPv4, so those are refused too)
+  it.each(["10.0.0.1", "192.168.1.1.", "1.2.3", "0x7f.0.0.1", "shop.example.123", "[::1]", "::1", "[2001:db8::1]", "2001:db8::1", "[::ffff:10.0.0.1]"])(
+    "refuses the IP literal %j, saying so",
+    (host) => {
+      expect(customHostProblem(host)).toMatch(/IP address/);
+    },
+  );
+
+  it.each(["1shop.example.com", "shop.123.example.com", "shop.example.c0m"])("accepts %j: only a numeric last label reads as IPv4", (host) => {
+    expect(customHostProblem(host)).toBeUndefined();
+  });
 });
 
 describe("endpointUrl", () => {
@@ -81,5 +95,17 @@ describe("endpointUrl", () => {
     expect(endpointUrl("svc.prod.example.com", "http", "80")).toBe("http://svc.prod.example.com");
     expect(endpointUrl("svc.prod.example.com", "https", "")).toBe("https://svc.prod.example.com");
     expect(endpointUrl("svc.prod.example.com", "https", "8443")).toBe("https://svc.prod.example.com:8443");
+  });
+});
+
+describe("withinDnsLimits", () => {
+  it("holds names up to 253 characters with labels up to 63", () => {
+    const l63 = "a".repeat(63);
+    for (const host of ["localhost", "svc.test.weir.localhost", "[::1]", `${l63}.x`, `${l63}.${l63}.${l63}.${"b".repeat(61)}`]) {
+      expect(withinDnsLimits(host), host).toBe(true);
+    }
+    for (const host of ["a".repeat(64), `x.${"a".repeat(64)}`, `${"a".repeat(64)}.x`, `${l63}.${l63}.${l63}.${"b".repeat(62)}`, "a.".repeat(127)]) {
+      expect(withinDnsLimits(host), host).toBe(false);
+    }
   });
 });

@@ -72,6 +72,41 @@ describe("OriginUrl", () => {
     expect(messages(result)).toMatch(reason);
   });
 
+  it.each([
+    ["http://127.0.0.1:9001/\tx", "'http://127.0.0.1:9001/\\u0009x' contains the control character U+0009 at character 23"],
+    ["http://h/\u001b[2J", "contains the control character U+001B at character 10"],
+    ["http://h/\u009b", "contains the control character U+009B"],
+    ["http://h/\u202e", "contains the invisible formatting character U+202E"],
+    ["http://h/a\u00a0b", "contains whitespace (U+00A0) at character 11"],
+    [" http://h", "contains whitespace (U+0020) at character 1"],
+    ["http:\\\\h", "contains a backslash at character 6"],
+    ["http://@h", "contains '@' at character 8: an origin carries no userinfo"],
+    ["http://h:0", "names port 0"],
+    ["http://h:000/", "names port 0"],
+    ["http:/h", "must be written as http://host[:port][/path]"],
+    ["http:///h", "must be written as http://host[:port][/path]"],
+    ["http://h/?", "must not carry a query"],
+    [`http://h/${"a".repeat(2040)}`, "is longer than 2048 characters"],
+  ])("refuses %j, saying which character and where (issue 9)", (u, reason) => {
+    const result = OriginUrl.safeParse(u);
+    expect(result.success).toBe(false);
+    expect(messages(result)).toContain(reason);
+    expect(messages(result)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+  });
+
+  it("normalizes what it accepts: the stored form is one spelling per origin", () => {
+    const parse = (u: string) => OriginUrl.parse(u);
+    expect(parse("http://127.0.0.1:9001")).toBe("http://127.0.0.1:9001");
+    expect(parse("HTTP://127.0.0.1:9001/")).toBe("http://127.0.0.1:9001");
+    expect(parse("https://Origin.Example.COM:443/")).toBe("https://origin.example.com");
+    expect(parse("http://[::1]:8080/base/path")).toBe("http://[::1]:8080/base/path");
+    expect(parse("http://h/base/")).toBe("http://h/base/");
+    expect(parse("http://exämple.com/ü")).toBe("http://xn--exmple-cua.com/%C3%BC");
+    expect(parse(`http://h/${"a".repeat(2030)}`)).toHaveLength(2039);
+    // idempotent
+    for (const u of ["http://h/base/", "http://xn--exmple-cua.com/%C3%BC"]) expect(parse(parse(u))).toBe(parse(u));
+  });
+
   it("needs between 1 and 16 origins", () => {
     expect(Origins.safeParse([]).success).toBe(false);
     expect(Origins.safeParse(Array.from({ length: 17 }, (_, i) => `http://127.0.0.1:${9000 + i}`)).success).toBe(false);

@@ -34,9 +34,11 @@ export interface LocalWeir {
   /** runs `weir ARGS...` as a separate process against this server */
   weir(args: string[], options?: { env?: Record<string, string>; input?: string; cwd?: string }): Promise<CliResult>;
   /** runs `weir ARGS...` in this process (`main`, what bin/weir.js runs): same code, no Node startup */
-  cli(args: string[]): Promise<CliResult>;
+  cli(args: string[], env?: Record<string, string>): Promise<CliResult>;
   /** a scratch directory removed by stop() */
   dir: string;
+  /** everything `wrangler dev` has printed so far (the Worker's console included) */
+  serverOutput(): string;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startLocalWeir(): Promise<LocalWeir> {
       v1,
       v3,
       dir,
+      serverOutput: () => server.output(),
       url: (host) => `http://${host}.weir.localhost:${port}`,
       weir: (args, options = {}) =>
         runCli(args, {
@@ -78,7 +81,7 @@ export async function startLocalWeir(): Promise<LocalWeir> {
           input: options.input,
           cwd: options.cwd ?? dir,
         }),
-      cli: (args) => runInProcess(args, { WEIR_URL: adminUrl, WEIR_TOKEN: ADMIN_TOKEN }, dir),
+      cli: (args, env = {}) => runInProcess(args, { WEIR_URL: adminUrl, WEIR_TOKEN: ADMIN_TOKEN, ...env }, dir),
       stop: stopAll,
     };
   } catch (err) {

@@ -10,13 +10,16 @@
  *            /upload (length and sha256 of the body),
  *            /gzip (gzip whatever Accept-Encoding says), /redirect, /hold/ID + /release/ID
  *            (a response that stays open until released), /hop (hop-by-hop response
- *            headers), /ws (WebSocket echo, `ws` package)
+ *            headers), /status/NNN (answers NNN), /ws (WebSocket echo, `ws` package),
+ *            /early-hints (103, then 200)
  *  dead      a port that was bound and closed: connections are refused
  *  failing   any path: 500 "Internal Server Error" (a broken canary, issue 6)
+ *  rawStatus a raw TCP server: `GET /<status line>` is answered `HTTP/1.1 <status line>`
+ *            verbatim (percent-decoded), e.g. `/999%20Bogus`, then the connection closes
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import type { TestProject } from "vitest/node";
 import { WebSocketServer } from "ws";
@@ -120,6 +123,18 @@ function labHandler(held: Map<string, ServerResponse>): Handler {
         held.delete(id);
         res.end("released");
         return;
+      case "early-hints":
+        res.writeEarlyHints({ link: "</style.css>; rel=preload; as=style" });
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("after hints");
+        return;
+      case "status": {
+        // /status/503 answers 503: one origin whose success or failure a test picks by path
+        const code = Number(id);
+        res.writeHead(code >= 200 && code <= 599 ? code : 400, { "content-type": "text/plain" });
+        res.end(`status ${id}`);
+        return;
+      }
       case "hop":
         res.writeHead(200, {
           "content-type": "text/plain",
@@ -153,6 +168,19 @@ export default async function (project: TestProject) {
     socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
   });
 
+  // Node's HTTP server cannot write a status outside 100–999; a raw socket writes anything.
+  const rawStatus = createTcpServer((socket) => {
+    let head = "";
+    socket.on("data", (chunk: Buffer) => {
+      head += chunk.toString("latin1");
+      if (!head.includes("\r\n\r\n")) return;
+      const line = decodeURIComponent(head.slice(head.indexOf(" ") + 2, head.indexOf(" HTTP/")));
+      socket.end(`HTTP/1.1 ${line}\r\ncontent-length: 5\r\nconnection: close\r\n\r\nbogus`);
+    });
+    socket.on("error", () => undefined);
+  });
+  await new Promise<void>((resolve) => rawStatus.listen(0, "127.0.0.1", resolve));
+
   const deadServer = await listen(text("never"));
   const dead = portOf(deadServer);
   await new Promise<void>((resolve) => deadServer.close(() => resolve()));
@@ -165,6 +193,7 @@ export default async function (project: TestProject) {
     lab: portOf(servers.lab),
     dead,
     failing: portOf(servers.failing),
+    rawStatus: (rawStatus.address() as AddressInfo).port,
   };
   project.provide("origins", origins);
 
@@ -172,6 +201,7 @@ export default async function (project: TestProject) {
     for (const socket of wss.clients) socket.terminate();
     wss.close();
     for (const res of held.values()) res.destroy();
+    rawStatus.close();
     await Promise.all(
       Object.values(servers).map(
         (server) =>

@@ -1,6 +1,6 @@
 // Sticky selection (DESIGN §4): the cookie Weir mints and verifies, header and ip keys,
-// `none`, and the Weir-Revision pin header.
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+// `none`, the Weir-Revision pin header, and no cookie while one revision serves everything.
+import { beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { readCookie } from "../../worker/affinity.ts";
 import { call, origin, resetRoutes, seed } from "./helpers.ts";
 
@@ -91,6 +91,81 @@ describe("cookie affinity", () => {
     const again = await call("http://svc.aff.weir.localhost/", { headers: { cookie } }, none);
     expect(again.headers.has("set-cookie")).toBe(false);
     expect(again.headers.get("weir-revision")).toBe(first.headers.get("weir-revision"));
+  });
+});
+
+describe("a service one revision serves mints no cookie (issue 9)", () => {
+  const weighted = (stack: string, v3: number, configVersion: number) =>
+    seed({ stack, name: "svc", origins: [origin("hello")], revisions: { v3: { origins: [origin("helloV3")], weight: v3 } }, configVersion });
+  const fresh = { ROUTE_CACHE_MS: "0" };
+
+  it("signs and sets nothing for a single revision, or while the others are at 0 %, whatever the affinity", async () => {
+    await seed({ stack: "one", name: "svc", origins: [origin("hello")] });
+    await weighted("one0", 0, 1);
+    for (const affinity of ["cookie", "ip", "header:X-User", "none"]) await seed({ stack: "one", name: `svc-${affinity.slice(0, 2)}`, origins: [origin("hello")], affinity });
+    const sign = vi.spyOn(crypto.subtle, "sign");
+    const importKey = vi.spyOn(crypto.subtle, "importKey");
+    try {
+      const hosts = ["svc.one", "svc.one0", "svc-co.one", "svc-ip.one", "svc-he.one", "svc-no.one"];
+      for (const host of hosts) {
+        for (const cookie of [undefined, "weir=unverified.value", "weir=AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA"]) {
+          const response = await call(`http://${host}.weir.localhost/`, { headers: cookie === undefined ? {} : { cookie } });
+          expect(await response.text(), host).toBe("Hello World");
+          expect(response.headers.has("set-cookie"), host).toBe(false);
+        }
+      }
+      expect(sign).not.toHaveBeenCalled();
+      expect(importKey).not.toHaveBeenCalled();
+      // the spy does see a fresh visitor of a split service signed
+      await weighted("one30", 30, 1);
+      expect((await call("http://svc.one30.weir.localhost/")).headers.has("set-cookie")).toBe(true);
+      expect(sign).toHaveBeenCalled();
+    } finally {
+      sign.mockRestore();
+      importKey.mockRestore();
+    }
+  });
+
+  it("mints once a second revision gets weight; cookies from before keep their revision across a single-revision spell", async () => {
+    await weighted("spell", 30, 1);
+    // users who got a cookie while the split ran
+    const users: { cookie: string; revision: string }[] = [];
+    for (let i = 0; i < 40; i++) {
+      const first = await call("http://svc.spell.weir.localhost/", {}, fresh);
+      users.push({ cookie: `weir=${cookieValue(first.headers.get("set-cookie"))}`, revision: first.headers.get("weir-revision")! });
+    }
+    expect(new Set(users.map((u) => u.revision))).toEqual(new Set(["v0", "v3"]));
+
+    // v3 back to 0 %: everyone on v0, nobody gets a cookie, old cookies are just ignored
+    await weighted("spell", 0, 2);
+    for (const user of users.slice(0, 10)) {
+      const response = await call("http://svc.spell.weir.localhost/", { headers: { cookie: user.cookie } }, fresh);
+      expect(response.headers.get("weir-revision")).toBe("v0");
+      expect(response.headers.has("set-cookie")).toBe(false);
+    }
+    const cookieless = await call("http://svc.spell.weir.localhost/", {}, fresh);
+    expect(cookieless.headers.has("set-cookie")).toBe(false);
+
+    // v3 at 30 % again: old cookies land where they were, new visitors get a cookie
+    await weighted("spell", 30, 3);
+    for (const user of users) {
+      const response = await call("http://svc.spell.weir.localhost/", { headers: { cookie: user.cookie } }, fresh);
+      expect(response.headers.get("weir-revision")).toBe(user.revision);
+      expect(response.headers.has("set-cookie")).toBe(false);
+    }
+    const newcomer = await call("http://svc.spell.weir.localhost/", {}, fresh);
+    const cookie = `weir=${cookieValue(newcomer.headers.get("set-cookie"))}`;
+    for (let i = 0; i < 10; i++) {
+      const again = await call("http://svc.spell.weir.localhost/", { headers: { cookie } }, fresh);
+      expect(again.headers.get("weir-revision")).toBe(newcomer.headers.get("weir-revision"));
+    }
+  });
+
+  it("a pinned request still reaches a 0 % revision of a single-revision service", async () => {
+    await weighted("onepin", 0, 1);
+    const pinned = await call("http://svc.onepin.weir.localhost/", { headers: { "weir-revision": "v3" } });
+    expect(await pinned.text()).toBe("Hello World v3");
+    expect(pinned.headers.has("set-cookie")).toBe(false);
   });
 });
 

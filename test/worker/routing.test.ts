@@ -50,6 +50,42 @@ describe("routing by hostname", () => {
     });
   });
 
+  it("answers a Host longer than DNS allows with no_route 404 without reading KV (issue 9)", async () => {
+    let reads = 0;
+    const counting = {
+      get: (key: string, options: KVNamespaceGetOptions<"json">) => {
+        reads++;
+        return env.ROUTES.get(key, options);
+      },
+    } as unknown as KVNamespace;
+    const label63 = "a".repeat(63);
+    const hosts = [
+      `${label63}.${label63}.${label63}.${"b".repeat(60)}.x`, // 254 characters
+      `${"c".repeat(64)}.route.weir.localhost`, // a label of 64
+      `${"d".repeat(600)}.weir.localhost`, // KV refuses keys over 512 bytes: was 503 routes_unavailable
+    ];
+    expect(hosts[0]).toHaveLength(254);
+    for (const host of hosts) {
+      for (let i = 0; i < 3; i++) {
+        const response = await call(`http://${host}/`, { method: "POST", body: "x" }, { ROUTES: counting });
+        expect(response.status, host).toBe(404);
+        const body = (await response.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).toBe("no_route");
+        expect(body.error.message.length).toBeLessThan(200);
+      }
+    }
+    expect(reads).toBe(0);
+    // at the limits, KV is asked (and a bound service is served)
+    const longest = `${label63}.${label63}.${label63}.${"e".repeat(59)}.x`;
+    expect(longest).toHaveLength(253);
+    expect((await call(`http://${longest}/`, {}, { ROUTES: counting })).status).toBe(404);
+    expect(reads).toBe(1);
+    const name = "f".repeat(63);
+    await seed({ stack: "route", name, origins: [origin("hello")] });
+    expect(await (await call(`http://${name}.route.weir.localhost/`, {}, { ROUTES: counting })).text()).toBe("Hello World");
+    expect(reads).toBe(2);
+  });
+
   it("can turn the Weir-Revision response header off", async () => {
     await seed({ stack: "route", name: "quiet", origins: [origin("hello")], revisionHeader: false, configVersion: 3 });
     const response = await call("http://quiet.route.weir.localhost/");

@@ -3,6 +3,7 @@
 // StatsStore, checked against the responses the test itself received from real origins.
 import { describe, expect, it } from "vitest";
 import { statsStoreOf } from "../../admin/store/stats-store.ts";
+import { revisionTotals, type RevisionTotals } from "../../core/edge-stats.ts";
 import { call, env, origin, seed } from "./helpers.ts";
 
 const failing = () => `http://127.0.0.1:${(env.ORIGINS as unknown as { failing: number }).failing}`;
@@ -10,8 +11,14 @@ const failing = () => `http://127.0.0.1:${(env.ORIGINS as unknown as { failing: 
 let n = 0;
 const unique = () => `stats${++n}-${crypto.randomUUID().slice(0, 6)}`;
 
+/** Per revision: all counts, and the weighted and pinned parts. */
+async function totalsOf(service: string): Promise<Map<string, RevisionTotals>> {
+  return revisionTotals(await statsStoreOf(env, service).window(Date.now() - 60_000, Date.now() + 1));
+}
+
+/** All counts per revision. */
 async function countsOf(service: string) {
-  return statsStoreOf(env, service).window(Date.now() - 60_000, Date.now() + 1);
+  return Object.fromEntries([...(await totalsOf(service))].map(([v, t]) => [v, t.all]));
 }
 
 describe("edge statistics from the data plane", () => {
@@ -62,6 +69,41 @@ describe("edge statistics from the data plane", () => {
     expect(counts.bad).toMatchObject({ requests: 3, status: [0, 0, 0, 0, 3], originErrors: 0 });
     expect(counts.gone).toMatchObject({ requests: 2, status: [0, 0, 0, 0, 0], originErrors: 2 });
     expect(counts.v0.requests).toBe(1);
+  });
+
+  it("count what the weights chose apart from what a request named: pin header, version host, version-pinned domain", async () => {
+    const stack = unique();
+    await seed({
+      stack,
+      name: "svc",
+      origins: [origin("hello")],
+      revisions: { v3: { origins: [origin("helloV3")], weight: 50 } },
+      domains: [{ host: `v3.${stack}.example.com`, version: "v3" }, { host: `www.${stack}.example.com` }],
+    });
+    const get = async (host: string, headers: Record<string, string> = {}) => {
+      const res = await call(`http://${host}/`, { headers }, { STATS_FLUSH_MS: "0" });
+      await res.arrayBuffer();
+      return res.headers.get("weir-revision") as string;
+    };
+    const weighted = new Map<string, number>();
+    const count = (v: string) => weighted.set(v, (weighted.get(v) ?? 0) + 1);
+    // the weights choose: the service host and a domain bound to the service
+    for (let i = 0; i < 20; i++) count(await get(`svc.${stack}.weir.localhost`));
+    for (let i = 0; i < 10; i++) count(await get(`www.${stack}.example.com`));
+    // a request names v3: pin header (on the service host), version host, version-pinned domain
+    for (let i = 0; i < 4; i++) expect(await get(`svc.${stack}.weir.localhost`, { "weir-revision": "v3" })).toBe("v3");
+    for (let i = 0; i < 3; i++) expect(await get(`svc-v3.${stack}.weir.localhost`)).toBe("v3");
+    for (let i = 0; i < 2; i++) expect(await get(`v3.${stack}.example.com`)).toBe("v3");
+    // an unknown pin falls back to the weights
+    count(await get(`svc.${stack}.weir.localhost`, { "weir-revision": "nope" }));
+
+    const totals = await totalsOf(`${stack}/svc`);
+    const v3 = totals.get("v3")!;
+    expect(v3.pinned.requests).toBe(9);
+    expect(v3.weighted.requests).toBe(weighted.get("v3") ?? 0);
+    expect(v3.all.requests).toBe(9 + (weighted.get("v3") ?? 0));
+    expect(totals.get("v0")!.weighted.requests).toBe(weighted.get("v0") ?? 0);
+    expect(totals.get("v0")!.pinned.requests).toBe(0);
   });
 
   it("batch counts and deliver them within the flush interval, without a write per request", async () => {

@@ -42,21 +42,38 @@ describe("psRows", () => {
   });
 });
 
+/** A traffic part as the stats route writes it: `errors` of `requests`, every request answered. */
+const part = (requests: number, errors: number) => ({ requests, responses: requests, errors, errorRate: requests === 0 ? null : (errors / requests) * 100 });
+
+/** A revision's line of the stats view from its weighted and pinned parts. */
+function revision(version: string, weighted: [number, number], pinned: [number, number] = [0, 0]): StatsView["revisions"][number] {
+  const all = part(weighted[0] + pinned[0], weighted[1] + pinned[1]);
+  return {
+    version,
+    ...all,
+    weighted: part(...weighted),
+    pinned: part(...pinned),
+    status: { "1xx": 0, "2xx": all.requests - all.errors, "3xx": 0, "4xx": 0, "5xx": all.errors },
+    originErrors: 0,
+    latencyMs: { mean: null, p50: null, p95: null, p99: null },
+  };
+}
+
+/** A revision in a point of the series. */
+const point = (version: string, requests: number, errors: number) => ({ version, ...part(requests, errors), weighted: part(requests, errors), pinned: part(0, 0) });
+
 describe("chart series", () => {
   const stats: StatsView = {
     service: "test/svc",
     window: "15m",
     from: "2026-04-20T11:45:00.000Z",
     to: "2026-04-20T12:00:00.000Z",
-    revisions: [
-      { version: "v0", requests: 90, responses: 90, status: { "1xx": 0, "2xx": 90, "3xx": 0, "4xx": 0, "5xx": 0 }, originErrors: 0, errors: 0, errorRate: 0, latencyMs: { mean: 1, p50: 5, p95: 5, p99: 5 } },
-      { version: "v3", requests: 0, responses: 0, status: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 0 }, originErrors: 0, errors: 0, errorRate: null, latencyMs: { mean: null, p50: null, p95: null, p99: null } },
-    ],
+    revisions: [revision("v0", [90, 3]), revision("v3", [0, 0])],
     series: {
       step: "30s",
       points: [
-        { at: "2026-04-20T11:59:00.000Z", revisions: [{ version: "v0", requests: 60, responses: 60, errors: 3, errorRate: 5 }, { version: "v3", requests: 0, responses: 0, errors: 0, errorRate: null }] },
-        { at: "2026-04-20T11:59:30.000Z", revisions: [{ version: "v0", requests: 30, responses: 30, errors: 0, errorRate: 0 }, { version: "v3", requests: 0, responses: 0, errors: 0, errorRate: null }] },
+        { at: "2026-04-20T11:59:00.000Z", revisions: [point("v0", 60, 3), point("v3", 0, 0)] },
+        { at: "2026-04-20T11:59:30.000Z", revisions: [point("v0", 30, 0), point("v3", 0, 0)] },
       ],
     },
   };

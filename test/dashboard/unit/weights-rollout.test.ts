@@ -47,6 +47,8 @@ describe("rollout panel", () => {
     lastAnalysis: null,
     endedAt: null,
     reason: null,
+    failures: 0,
+    lastError: null,
     ...over,
   });
   it("offers Pause while running, Resume while paused, Abort while in flight, nothing once ended", () => {

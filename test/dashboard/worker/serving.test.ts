@@ -104,6 +104,15 @@ describe("GET / on the admin host", () => {
     await expectError(await api("GET", "/v1/services", { token: "wrong" }), 401, "unauthorized");
     await expectError(await call(`${ADMIN}/`, { method: "POST", body: "x" }), 401, "unauthorized");
     await expectError(await call(`${ADMIN}/index.html`), 401, "unauthorized");
+    // only the two dashboard routes are public (plainRoute): deeper paths are not theirs
+    await expectError(await call(`${ADMIN}/assets/x/y/app.js`), 401, "unauthorized");
+    await expectError(await api("GET", "/v1/whoami", { token: null }), 401, "unauthorized");
+  });
+
+  it("answers the page without the API's ETag (it is not a config version's)", async () => {
+    const { res } = await page();
+    expect(res.headers.get("etag")).toBeNull();
+    expect((await api("GET", "/v1/whoami")).headers.get("etag")).toMatch(/^"\d+"$/);
   });
 });
 
