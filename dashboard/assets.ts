@@ -14,6 +14,7 @@ import { murmur3 } from "../core/hash.ts";
 // bundler and in vitest-pool-workers alike (see wrangler.toml).
 import actionsJs from "../dashboard/client/actions.js";
 import apiJs from "../dashboard/client/api.js";
+import apiRoutesJs from "../dashboard/client/api-routes.js";
 import appJs from "../dashboard/client/app.js";
 import chartJs from "../dashboard/client/chart.js";
 import domJs from "../dashboard/client/dom.js";
@@ -42,6 +43,7 @@ import uplotCss from "uplot/dist/uPlot.min.css";
 const FILES: ReadonlyMap<string, string> = new Map([
   ["actions.js", actionsJs],
   ["api.js", apiJs],
+  ["api-routes.js", apiRoutesJs],
   ["app.js", appJs],
   ["chart.js", chartJs],
   ["dom.js", domJs],

@@ -10,6 +10,7 @@
  * @typedef {object} PageContext
  * @property {import("./api.js").Api} api
  * @property {import("./permissions.js").Identity} identity
+ * @property {ReadonlySet<string>} routes the routes the API serves, as "METHOD /path" (api-routes.js)
  * @property {() => Date} now
  * @property {(message: string) => void} done says what a write did (role=status)
  * @property {(error: unknown) => void} fail shows an error's message (role=alert)

@@ -6,6 +6,7 @@
  * out and shows the API's message on the sign-in page.
  */
 import { createApi } from "./api.js";
+import { apiRoutes } from "./api-routes.js";
 import { h } from "./dom.js";
 import { historyPage } from "./history-page.js";
 import { describeIdentity, identityFrom } from "./permissions.js";
@@ -40,23 +41,26 @@ function showSignIn(why = {}) {
 }
 
 /**
- * Checks the token with the API (`GET /v1/whoami`; a Weir without API tokens answers 404,
- * and then the token is the root token), keeps it for this tab, and opens the dashboard.
- * Rejects with the API's message when the token is refused.
+ * Checks the token with the API (`GET /v1/whoami`: who it is and what it may do), reads
+ * which routes the API serves (its OpenAPI document), keeps the token for this tab, and
+ * opens the dashboard. Rejects with the API's message when the token is refused.
  * @param {string} token
  */
 async function signIn(token) {
+  const api = createApi(token, { onUnauthorized() {} });
   // a refusal rejects with the API's message, which the sign-in page shows
-  const answer = await createApi(token, { onUnauthorized() {} }).probe("/v1/whoami");
+  const identity = identityFrom(await api.get("/v1/whoami"));
+  const routes = apiRoutes(await api.get("/v1/openapi.json"));
   saveToken(token);
-  openDashboard(token, identityFrom(answer.status, answer.body));
+  openDashboard(token, identity, routes);
 }
 
 /**
  * @param {string} token
  * @param {import("./permissions.js").Identity} identity
+ * @param {ReadonlySet<string>} routes what the API serves, as "METHOD /path"
  */
-function openDashboard(token, identity) {
+function openDashboard(token, identity, routes) {
   session?.stop();
   let stopped = false;
   const api = createApi(token, {
@@ -118,6 +122,7 @@ function openDashboard(token, identity) {
   const ctx = {
     api,
     identity,
+    routes,
     now: () => new Date(),
     done: (message) => {
       clearAlert();

@@ -15,20 +15,15 @@
  * @property {string | null} expiresAt ISO time, or null
  */
 
-/** @type {Identity} */
-export const ROOT_IDENTITY = Object.freeze({ name: "root", role: "admin", stacks: ["*"], expiresAt: null });
-
 const ROLES = ["viewer", "deployer", "admin"];
 
 /**
- * The identity from a `GET /v1/whoami` answer: its body when it answered, the root token
- * when the route does not exist (a Weir without API tokens has only the root token).
- * @param {number} status
+ * The identity in a `GET /v1/whoami` answer (the root token is `root`, admin on every
+ * stack).
  * @param {unknown} body
  * @returns {Identity}
  */
-export function identityFrom(status, body) {
-  if (status === 404) return ROOT_IDENTITY;
+export function identityFrom(body) {
   const b = /** @type {Partial<Identity> | null} */ (body);
   if (!b || typeof b.name !== "string" || !ROLES.includes(String(b.role)) || !Array.isArray(b.stacks)) {
     throw new Error("GET /v1/whoami answered with something that is not an identity");

@@ -7,6 +7,7 @@
  * Each part is rebuilt only when what it shows changes, so typing survives the refresh.
  */
 import { act, guard } from "./actions.js";
+import { HEALTH_ROUTE } from "./api-routes.js";
 import { servicePath } from "./api.js";
 import { createChart } from "./chart.js";
 import { externalLink, h, region, weightBar } from "./dom.js";
@@ -16,7 +17,7 @@ import { writeDenial } from "./permissions.js";
 import { inFlight, rolloutControls, rolloutHeadline, rolloutProgress, weightsText } from "./rollout-view.js";
 import { routeHref } from "./router.js";
 import { ruleActionSummary, ruleMatchSummary, rulesOf } from "./rules-view.js";
-import { averagePerSecond, CHART_STEP, CHART_WINDOW, revisionSeries } from "./stats-series.js";
+import { averagePerSecond, CHART_STEP, CHART_WINDOW, revisionSeries, revisionTraffic } from "./stats-series.js";
 import { primaryShare, weightChanges } from "./weights.js";
 
 /** @typedef {import("./actions.js").PageContext} PageContext */
@@ -24,9 +25,10 @@ import { primaryShare, weightChanges } from "./weights.js";
 /** @typedef {import("../../core/stats-view.ts").StatsView} StatsView */
 /** @typedef {import("../../core/rollout.ts").RolloutView} RolloutView */
 /** @typedef {import("./health-view.js").HealthRow} HealthRow */
+/** @typedef {import("./stats-series.js").TrafficCell} TrafficCell */
 
-/** Set once an API answers that it has no health route (DESIGN §13 not there): stop asking. */
-let healthRouteMissing = false;
+/** How many of the service's latest history entries are searched for a rollout. */
+const ROLLOUT_HISTORY = 50;
 
 /**
  * @param {PageContext} ctx
@@ -63,8 +65,11 @@ export function servicePage(ctx, stack, name) {
 
   /** @type {RolloutView | null} */
   let currentRollout = null;
-  /** the service's config version when the rollout was last asked for */
+  /** the service's config version when its rollout was last looked for */
   let rolloutAskedAt = -1;
+  /** whether the service has had a rollout: only then is there one to ask for */
+  let hadRollout = false;
+  const hasHealthRoute = ctx.routes.has(HEALTH_ROUTE);
   /** @type {HealthRow[] | null} null: no health route */
   let healthData = null;
   /** weights typed and not yet set, by version: kept across refreshes */
@@ -78,20 +83,31 @@ export function servicePage(ctx, stack, name) {
       /** @type {Promise<ServiceView>} */ (ctx.api.get(path())),
       /** @type {Promise<StatsView | null>} */ (ctx.api.get(path(`/stats?window=${CHART_WINDOW}&step=${CHART_STEP}`)).catch(() => null)),
     ]);
-    // A rollout is asked for while one is in flight, else only when the service changed
-    // (starting one is a change): a service that never had one answers 404 each time.
+    // The rollout is asked for while one is in flight, else only when the service changed
+    // (starting one is a change, made here or elsewhere) and its history shows it has had
+    // one: a service that never had a rollout answers 404, and the page does not ask.
     if ((currentRollout !== null && inFlight(currentRollout)) || svc.configVersion !== rolloutAskedAt) {
-      const got = await ctx.api.probe(path("/rollout"));
-      currentRollout = got.status === 404 ? null : got.body;
+      if (!hadRollout) hadRollout = await rolloutInHistory();
+      if (hadRollout) {
+        const got = await ctx.api.probe(path("/rollout"));
+        currentRollout = got.status === 404 ? null : got.body;
+      }
       rolloutAskedAt = svc.configVersion;
     }
-    if (!healthRouteMissing) {
+    if (hasHealthRoute) {
       const got = await ctx.api.probe(path("/health")).catch(() => ({ status: 0, body: null }));
-      if (got.status === 404 && /^no admin route/.test(got.body?.error?.message ?? "")) healthRouteMissing = true;
       healthData = got.status === 200 ? healthRows(got.body) : null;
     }
     if (destroyed) return;
     render(svc, stats);
+  }
+
+  /** Whether a rollout (its start, a step, its end) is among the service's latest changes. */
+  async function rolloutInHistory() {
+    const query = new URLSearchParams({ service: id, limit: String(ROLLOUT_HISTORY) });
+    /** @type {{ entries: { operation: string }[] }} */
+    const answer = await ctx.api.get(`/v1/history?${query}`);
+    return answer.entries.some((e) => e.operation.startsWith("rollout"));
   }
 
   /**
@@ -137,16 +153,13 @@ export function servicePage(ctx, stack, name) {
       { version: s.version, primary: true, origins: s.origins, createdAt: s.createdAt, weight: s.weight, state: s.state, endpoint: s.versionEndpoint },
       ...s.revisions.map((r) => ({ ...r, primary: false })),
     ].map((r) => {
-      const rate = stats?.revisions.find((x) => x.version === r.version)?.errorRate ?? null;
-      const detail = [
-        revisionHealth(origins, r.version),
-        rate !== null && rate > 0 ? `errors=${formatRate(rate)}` : "",
-        ...s.domains.filter((d) => d.version === r.version).map((d) => `domain ${d.host}`),
-      ].filter(Boolean);
+      const detail = [revisionHealth(origins, r.version), ...s.domains.filter((d) => d.version === r.version).map((d) => `domain ${d.host}`)].filter(Boolean);
+      const unknown = { text: "–", note: "", title: "no statistics" };
+      const traffic = stats ? revisionTraffic(stats, r.version) : { requests: unknown, errors: unknown };
       return {
         ...r,
         created: relativeTime(r.createdAt, now),
-        traffic: stats ? formatPerSecond(averagePerSecond(stats, r.version)) : "–",
+        ...traffic,
         detail: detail.join(" "),
       };
     });
@@ -167,7 +180,7 @@ export function servicePage(ctx, stack, name) {
 
   /**
    * @param {{ version: string, primary: boolean, origins: string[], created: string, createdAt: string, weight: number, state: string,
-   *   endpoint: string, traffic: string, detail: string }[]} rows
+   *   endpoint: string, requests: TrafficCell, errors: TrafficCell, detail: string }[]} rows
    */
   function revisionsTable(rows) {
     return [
@@ -184,7 +197,7 @@ export function servicePage(ctx, stack, name) {
             h(
               "tr",
               null,
-              ["VERSION", "ORIGINS", "CREATED", "WEIGHT", "STATE", "REQ/S", "ENDPOINT", "DETAIL"].map((t) => h("th", { scope: "col", title: t === "REQ/S" ? "requests per second over the last 15 minutes" : "" }, t)),
+              ["VERSION", "ORIGINS", "CREATED", "WEIGHT", "STATE", "REQ/S", "ERRORS", "ENDPOINT", "DETAIL"].map((t) => h("th", { scope: "col", title: COLUMN_TITLES.get(t) ?? "" }, t)),
               h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions")),
             ),
           ),
@@ -200,7 +213,8 @@ export function servicePage(ctx, stack, name) {
                 h("td", { "data-label": "CREATED", title: localTime(r.createdAt) }, r.created),
                 h("td", { "data-label": "WEIGHT" }, weightBar(r.weight)),
                 h("td", { "data-label": "STATE" }, h("span", { class: `state state-${r.state}` }, r.state)),
-                h("td", { "data-label": "REQ/S" }, r.traffic),
+                trafficCell("REQ/S", r.requests),
+                trafficCell("ERRORS", r.errors),
                 h("td", { "data-label": "ENDPOINT" }, externalLink(r.endpoint)),
                 h("td", { "data-label": "DETAIL" }, r.detail),
                 h(
@@ -344,6 +358,7 @@ export function servicePage(ctx, stack, name) {
       ["target", weightsText(r.target)],
       ...(r.nextStepAt ? [["next step", localTime(r.nextStepAt)]] : []),
       ...(r.analysis ? [["analysis", `abort above ${formatRate(r.analysis.maxErrorRate)} errors, min ${r.analysis.minRequests} requests`]] : []),
+      ...(r.failures > 0 && r.lastError ? [["failing", `${r.failures} ${r.failures === 1 ? "try" : "tries"} in a row; last at ${localTime(r.lastError.at)}: ${r.lastError.message}`]] : []),
       ...(r.endedAt ? [["ended", `${localTime(r.endedAt)}: ${r.reason ?? ""}`]] : []),
     ];
     const list = h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", null, k), h("dd", null, v)]));
@@ -450,6 +465,20 @@ export function servicePage(ctx, stack, name) {
       chartsByVersion.clear();
     },
   };
+}
+
+const COLUMN_TITLES = new Map([
+  ["REQ/S", `requests per second over the last ${CHART_WINDOW}, all traffic; below, the weighted part when some was pinned`],
+  ["ERRORS", `error rate (5xx and origin errors) over the last ${CHART_WINDOW}, all traffic; below, the weighted part a rollout judges`],
+]);
+
+/**
+ * A REQ/S or ERRORS cell: all traffic, and the weighted part in small text below.
+ * @param {string} label
+ * @param {TrafficCell} cell
+ */
+function trafficCell(label, cell) {
+  return h("td", { "data-label": label, title: cell.title, class: "traffic" }, cell.text, cell.note ? h("small", { class: "weighted" }, cell.note) : null);
 }
 
 /**

@@ -1,37 +1,31 @@
 /** Who is signed in and which writes the dashboard greys out (DESIGN §11). */
 import { describe, expect, it } from "vitest";
-import { describeIdentity, identityFrom, ROOT_IDENTITY, writeDenial, type Identity } from "../../../dashboard/client/permissions.js";
+import { describeIdentity, identityFrom, writeDenial, type Identity } from "../../../dashboard/client/permissions.js";
 
 const token = (role: Identity["role"], stacks: string[]): Identity => ({ name: "ci", role, stacks, expiresAt: null });
+/** what GET /v1/whoami answers for ADMIN_TOKEN */
+const ROOT: Identity = { name: "root", role: "admin", stacks: ["*"], expiresAt: null };
 
 describe("identityFrom", () => {
-  it("is the root token, admin on every stack, when the API has no /v1/whoami (404)", () => {
-    expect(identityFrom(404, { error: { code: "not_found", message: "no admin route GET /v1/whoami" } })).toEqual({
-      name: "root",
-      role: "admin",
-      stacks: ["*"],
-      expiresAt: null,
-    });
-  });
   it("is what /v1/whoami says when it answers", () => {
-    expect(identityFrom(200, { name: "ci-test", role: "viewer", stacks: ["test"], expiresAt: "2026-07-01T00:00:00.000Z" })).toEqual({
+    expect(identityFrom({ name: "ci-test", role: "viewer", stacks: ["test"], expiresAt: "2026-07-01T00:00:00.000Z" })).toEqual({
       name: "ci-test",
       role: "viewer",
       stacks: ["test"],
       expiresAt: "2026-07-01T00:00:00.000Z",
     });
-    expect(identityFrom(200, { name: "root", role: "admin", stacks: ["*"] }).expiresAt).toBeNull();
+    expect(identityFrom({ name: "root", role: "admin", stacks: ["*"] }).expiresAt).toBeNull();
   });
   it("refuses an answer that is not an identity rather than guess rights", () => {
     for (const body of [null, {}, { name: "x", role: "owner", stacks: [] }, { name: "x", role: "admin" }]) {
-      expect(() => identityFrom(200, body), JSON.stringify(body)).toThrow(/not an identity/);
+      expect(() => identityFrom(body), JSON.stringify(body)).toThrow(/not an identity/);
     }
   });
 });
 
 describe("writeDenial", () => {
   it("lets the root token, admins and deployers change the stacks they cover", () => {
-    expect(writeDenial(ROOT_IDENTITY, "prod")).toBeNull();
+    expect(writeDenial(ROOT, "prod")).toBeNull();
     expect(writeDenial(token("admin", ["*"]), "prod")).toBeNull();
     expect(writeDenial(token("deployer", ["test", "prod"]), "prod")).toBeNull();
   });
@@ -43,6 +37,6 @@ describe("writeDenial", () => {
 });
 
 it("describes the identity for the header", () => {
-  expect(describeIdentity(ROOT_IDENTITY)).toBe("root · admin · every stack");
+  expect(describeIdentity(ROOT)).toBe("root · admin · every stack");
   expect(describeIdentity(token("viewer", ["test"]))).toBe("ci · viewer · stack test");
 });

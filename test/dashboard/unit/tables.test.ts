@@ -1,8 +1,8 @@
-/** The Services table (the rows of `weir ps`), chart series from the stats route, and page routes. */
+/** The Services table (the rows of `weir ps`), chart series and traffic cells from the stats route, and page routes. */
 import { describe, expect, it } from "vitest";
 import { psRows } from "../../../dashboard/client/ps-rows.js";
 import { parseRoute, routeHref } from "../../../dashboard/client/router.js";
-import { averagePerSecond, revisionSeries } from "../../../dashboard/client/stats-series.js";
+import { averagePerSecond, revisionSeries, revisionTraffic } from "../../../dashboard/client/stats-series.js";
 import type { ServiceView } from "../../../core/views.ts";
 import type { StatsView } from "../../../core/stats-view.ts";
 
@@ -85,6 +85,31 @@ describe("chart series", () => {
   it("averages requests per second over the window", () => {
     expect(averagePerSecond(stats, "v0")).toBe(0.1);
     expect(averagePerSecond(stats, "nope")).toBe(0);
+  });
+});
+
+describe("revision traffic cells", () => {
+  const window = { service: "test/svc", window: "15m", from: "2026-04-20T11:45:00.000Z", to: "2026-04-20T12:00:00.000Z" };
+  it("show all traffic, and the weighted part below it only when some traffic was pinned", () => {
+    // 900 s: 1,800 weighted requests (18 failed) and 900 pinned (90 failed)
+    const stats: StatsView = { ...window, revisions: [revision("v0", [1800, 0]), revision("v3", [1800, 18], [900, 90])] };
+    expect(revisionTraffic(stats, "v0")).toEqual({
+      requests: { text: "2/s", note: "", title: "1800 requests over the last 15m: 1800 sent by the weights, 0 pinned to v0" },
+      errors: { text: "0%", note: "", title: "0 of 1800 responses failed over the last 15m; weighted traffic (what a rollout judges): 0 of 1800, pinned: 0 of 0" },
+    });
+    expect(revisionTraffic(stats, "v3")).toEqual({
+      requests: { text: "3/s", note: "weighted 2/s", title: "2700 requests over the last 15m: 1800 sent by the weights, 900 pinned to v3" },
+      errors: { text: "4%", note: "weighted 1%", title: "108 of 2700 responses failed over the last 15m; weighted traffic (what a rollout judges): 18 of 1800, pinned: 90 of 900" },
+    });
+  });
+  it("show a revision with only pinned traffic as weighted 0/s and no weighted error rate", () => {
+    const stats: StatsView = { ...window, revisions: [revision("v3", [0, 0], [90, 9])] };
+    expect(revisionTraffic(stats, "v3").requests).toMatchObject({ text: "0.1/s", note: "weighted 0/s" });
+    expect(revisionTraffic(stats, "v3").errors).toMatchObject({ text: "10%", note: "weighted –" });
+  });
+  it("show nothing served for a revision the view does not have", () => {
+    const stats: StatsView = { ...window, revisions: [] };
+    expect(revisionTraffic(stats, "v9")).toEqual({ requests: { text: "0/s", note: "", title: "" }, errors: { text: "–", note: "", title: "" } });
   });
 });
 
