@@ -48,10 +48,20 @@ function append(parent, children) {
 }
 
 /**
+ * A URL as text that may wrap after its dots and slashes only (a `<wbr>` there), so a long
+ * hostname breaks where a reader expects, never inside a label.
+ * @param {string} url
+ * @returns {Child[]}
+ */
+export function wrappableUrl(url) {
+  return url.split(/(?<=[./])(?=[^./])/).flatMap((part, i) => (i === 0 ? [part] : [h("wbr"), part]));
+}
+
+/**
  * A link to a URL an API answer holds (an origin, an endpoint), opened in a new tab; only
  * http(s) URLs become links, anything else stays text.
  * @param {string} url
- * @param {string} [text]
+ * @param {Child} [text]
  */
 export function externalLink(url, text = url) {
   let ok = false;

@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * @module dashboard/client/history-page
- * History: every change, newest first, with who made it, when, what it was, a
- * before/after diff, and "Roll back" to the state just before it.
+ * History: every change, newest first, with who made it (and from which client IP), when,
+ * what it was, a before/after diff, and "Roll back" to the state just before it.
  */
 import { act, guard } from "./actions.js";
 import { servicePath } from "./api.js";
@@ -16,7 +16,7 @@ import { routeHref } from "./router.js";
 
 /**
  * An entry of `GET /v1/history`.
- * @typedef {{ configVersion: number, at: string, actor: string, operation: string, summary: string, service: string,
+ * @typedef {{ configVersion: number, at: string, actor: string, ip?: string | null, operation: string, summary: string, service: string,
  *   before: import("./history-diff.js").HistoryState | null, after: import("./history-diff.js").HistoryState | null }} HistoryEntry
  */
 
@@ -85,6 +85,7 @@ export function historyPage(ctx, service) {
         h("span", { class: "version" }, `#${e.configVersion}`),
         h("time", { dateTime: e.at, title: relativeTime(e.at, now) }, localTime(e.at)),
         h("span", { class: "actor" }, e.actor),
+        e.ip ? h("span", { class: "ip", title: "the client IP of the request" }, `from ${e.ip}`) : null,
         h("a", { href: routeHref({ page: "service", stack, name }) }, e.service),
         h("span", { class: "operation" }, e.operation),
       ),

@@ -10,7 +10,7 @@ import { act, guard } from "./actions.js";
 import { HEALTH_ROUTE } from "./api-routes.js";
 import { servicePath } from "./api.js";
 import { createChart } from "./chart.js";
-import { externalLink, h, region, weightBar } from "./dom.js";
+import { externalLink, h, region, weightBar, wrappableUrl } from "./dom.js";
 import { formatPerSecond, formatRate, localTime, relativeTime } from "./format.js";
 import { healthRows, revisionHealth } from "./health-view.js";
 import { writeDenial } from "./permissions.js";
@@ -215,7 +215,7 @@ export function servicePage(ctx, stack, name) {
                 h("td", { "data-label": "STATE" }, h("span", { class: `state state-${r.state}` }, r.state)),
                 trafficCell("REQ/S", r.requests),
                 trafficCell("ERRORS", r.errors),
-                h("td", { "data-label": "ENDPOINT" }, externalLink(r.endpoint)),
+                h("td", { "data-label": "ENDPOINT" }, externalLink(r.endpoint, wrappableUrl(r.endpoint))),
                 h("td", { "data-label": "DETAIL" }, r.detail),
                 h(
                   "td",
