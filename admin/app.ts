@@ -21,6 +21,7 @@ import { etagOf } from "./etag.ts";
 import { registerDomainRoutes } from "./routes/domains.ts";
 import { registerHistoryRoutes } from "./routes/history.ts";
 import { registerRolloutRoutes } from "./routes/rollouts.ts";
+import { registerRuleRoutes } from "./routes/rules.ts";
 import { registerServiceRoutes } from "./routes/services.ts";
 import { registerStackRoutes } from "./routes/stacks.ts";
 import { registerTokenRoutes } from "./routes/tokens.ts";
@@ -72,6 +73,7 @@ registerStackRoutes(adminApp);
 registerHistoryRoutes(adminApp);
 registerDomainRoutes(adminApp);
 registerRolloutRoutes(adminApp);
+registerRuleRoutes(adminApp);
 registerTokenRoutes(adminApp);
 
 adminApp.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

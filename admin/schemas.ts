@@ -16,6 +16,7 @@ import {
   WeightsBody as CoreWeightsBody,
 } from "../core/model.ts";
 import { ServiceList as CoreServiceList, ServiceView as CoreServiceView } from "../core/views.ts";
+import { AddRuleBody as CoreAddRuleBody, RuleShape, RulesBody as CoreRulesBody } from "../core/rule-schema.ts";
 
 export const CreateServiceBody = CoreCreateServiceBody.openapi("CreateServiceBody");
 export const StageRevisionBody = CoreStageRevisionBody.openapi("StageRevisionBody");
@@ -26,6 +27,20 @@ export const DomainBody = CoreDomainBody.openapi("DomainBody");
 export const StackFile = CoreStackFile.openapi("StackFile");
 export const ServiceView = CoreServiceView.openapi("ServiceView");
 export const ServiceList = CoreServiceList.openapi("ServiceList");
+/**
+ * Names a core schema for the OpenAPI document through the prototype: zod 4 gives an
+ * instance the `openapi` method only if @hono/zod-openapi was loaded before the schema was
+ * built, and core/rule-schema.ts is reached early (through core/route-record.ts).
+ */
+function named<S extends z.ZodType>(schema: S, name: string): S {
+  return (z.ZodType.prototype as unknown as { openapi: (this: S, name: string) => S }).openapi.call(schema, name);
+}
+
+export const RulesBody = named(CoreRulesBody, "RulesBody");
+export const AddRuleBody = named(CoreAddRuleBody, "AddRuleBody");
+export const RuleList = z
+  .object({ service: z.string(), configVersion: z.number().int(), rules: z.array(RuleShape) })
+  .openapi("RuleList");
 
 export const ErrorBody = z
   .object({
@@ -44,6 +59,9 @@ export const ServiceParams = z.object({
 });
 export const RevisionParams = ServiceParams.extend({
   version: DnsLabel.openapi({ param: { name: "version", in: "path" } }),
+});
+export const RuleParams = ServiceParams.extend({
+  rule: DnsLabel.openapi({ param: { name: "rule", in: "path" } }),
 });
 export const DomainParams = z.object({ host: z.string().min(1).openapi({ param: { name: "host", in: "path" } }) });
 
@@ -76,6 +94,7 @@ const HistoryState = z
     weight: z.number(),
     revisions: z.array(z.object({ version: z.string(), origins: z.array(z.string()), weight: z.number() })),
     domains: z.array(z.object({ host: z.string(), version: z.string().optional() })),
+    rules: z.array(RuleShape),
   })
   .nullable();
 

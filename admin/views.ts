@@ -47,6 +47,7 @@ export function serviceView(stored: StoredService, style: EndpointStyle): Servic
       endpoint: url(versionHost(service.stack, service.name, r.version, style.baseDomain)),
     })),
     domains: stored.domains,
+    rules: service.rules ?? [],
   };
 }
 
@@ -59,6 +60,8 @@ export interface HistoryStateView {
   weight: number;
   revisions: { version: string; origins: string[]; weight: number }[];
   domains: { host: string; version?: string }[];
+  /** traffic rules in order (DESIGN §10) */
+  rules: NonNullable<HistoryState["service"]["rules"]>;
 }
 
 function stateView(state: HistoryState | null): HistoryStateView | null {
@@ -72,6 +75,7 @@ function stateView(state: HistoryState | null): HistoryStateView | null {
     weight: bpToPercent(own(slots, service.version) ?? 0),
     revisions: service.revisions.map((r) => ({ version: r.version, origins: r.origins, weight: bpToPercent(own(slots, r.version) ?? 0) })),
     domains: state.domains,
+    rules: service.rules ?? [],
   };
 }
 

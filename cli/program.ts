@@ -14,6 +14,7 @@ import { registerPs } from "./commands/ps.ts";
 import { registerRm } from "./commands/rm.ts";
 import { registerRollback } from "./commands/rollback.ts";
 import { registerRollout } from "./commands/rollout.ts";
+import { registerRoute } from "./commands/route.ts";
 import { registerRun } from "./commands/run.ts";
 import { registerStage } from "./commands/stage.ts";
 import { registerStats } from "./commands/stats.ts";
@@ -64,6 +65,7 @@ export function createProgram(ctx: CliContext): Command {
     registerDomain,
     registerRollout,
     registerStats,
+    registerRoute,
     registerToken,
   ]) {
     register(program, ctx);

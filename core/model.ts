@@ -4,10 +4,12 @@
  * admin API, the stack file and the CLI, and of the OpenAPI document.
  */
 import { z } from "zod";
+import { DNS_LABEL } from "./dns-label.ts";
 import { escapeUnprintable } from "./printable.ts";
+import { RuleList } from "./rule-schema.ts";
 import { isWholeBasisPoints, TOTAL_BP } from "./weights.ts";
 
-export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export { DNS_LABEL };
 
 export const DnsLabel = z
   .string()
@@ -159,6 +161,8 @@ export const ServiceConfig = z.object({
   revisionHeader: z.boolean(),
   createdAt: z.string(),
   revisions: z.array(RevisionConfig),
+  /** traffic rules (DESIGN §10), first match wins; absent when the service has none */
+  rules: RuleList.optional(),
 });
 export type ServiceConfig = z.infer<typeof ServiceConfig>;
 
@@ -233,6 +237,7 @@ export const StackFileService = z.strictObject({
   affinity: Affinity.default("cookie"),
   revisionHeader: z.boolean().optional(),
   revisions: namedRecord(StackFileRevision).default({}),
+  rules: RuleList.optional(),
 });
 
 export const StackFile = z.strictObject({

@@ -11,12 +11,16 @@ import { originProblem, primaryWeight, type ServiceConfig } from "./model.ts";
 import type { DomainBinding } from "./route-record.ts";
 import { cloneSlotTable, createSlotTable, mergeLabel, rebalance, type SlotTable } from "./slot-table.ts";
 import { formatPercent, TOTAL_BP } from "./weights.ts";
+import { checkRules, checkVersionUnused } from "./rule-operations.ts";
+import { cloneRuleTables, reconcileRuleTables, type RuleTables } from "./rule-tables.ts";
 
 /** Everything that routes one service: what the store persists and history restores. */
 export interface ServiceState {
   service: ServiceConfig;
   table: SlotTable;
   domains: DomainBinding[];
+  /** the slot table of each rule that splits its traffic (DESIGN §10), by rule name */
+  ruleTables?: RuleTables;
 }
 
 export function serviceIdOf(service: Pick<ServiceConfig, "stack" | "name">): string {
@@ -28,6 +32,7 @@ export function cloneState(state: ServiceState): ServiceState {
     service: structuredClone(state.service),
     table: cloneSlotTable(state.table),
     domains: state.domains.map((d) => ({ ...d })),
+    ruleTables: cloneRuleTables(state.ruleTables),
   };
 }
 
@@ -163,6 +168,7 @@ export function promote(state: ServiceState, version: string): ServiceState {
   if (version === state.service.version) throw new WeirError("invalid", `'${version}' is already the primary of ${id}`);
   const revision = state.service.revisions.find((r) => r.version === version);
   if (!revision) throw new WeirError("invalid", `${id} has no staged revision '${version}'`);
+  checkVersionUnused(state.service, state.service.version, "promoting away the primary");
   const next = cloneState(state);
   mergeLabel(next.table, state.service.version, version);
   next.service.version = version;
@@ -202,6 +208,7 @@ export function removeRevision(state: ServiceState, version: string): ServiceSta
   if (!state.service.revisions.some((r) => r.version === version)) {
     throw new WeirError("not_found", `${id} has no revision '${version}'`);
   }
+  checkVersionUnused(state.service, version, "removing");
   pinnedDomainProblem(state, [version]);
   const next = cloneState(state);
   next.service.revisions = next.service.revisions.filter((r) => r.version !== version);
@@ -220,10 +227,11 @@ export function reconcileService(current: ServiceState | null, desired: ServiceC
   }
   revisionCountProblem(desired);
   stagedSumProblem(desired);
+  checkRules(desired, desired.rules ?? []);
   if (current === null) {
     const table = createSlotTable(desired.version);
     rebalance(table, slotTargets(desired));
-    return { service: structuredClone(desired), table, domains: [] };
+    return { service: structuredClone(desired), table, domains: [], ruleTables: reconcileRuleTables(undefined, desired.rules) };
   }
   const next = cloneState(current);
   const oldPrimary = current.service.version;
@@ -236,6 +244,7 @@ export function reconcileService(current: ServiceState | null, desired: ServiceC
   pinnedDomainProblem(next, versions(current.service).filter((v) => !kept.has(v)));
   rebalance(next.table, slotTargets(desired));
   next.service = structuredClone(desired);
+  next.ruleTables = reconcileRuleTables(current.ruleTables, desired.rules);
   return next;
 }
 

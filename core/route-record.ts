@@ -8,7 +8,12 @@ import { normalizeHost, serviceHost, versionHost } from "./hostnames.ts";
 import { serviceSalt } from "./hash.ts";
 import type { ServiceConfig } from "./model.ts";
 import { base64ToBytes, bytesToBase64 } from "./base64.ts";
-import { ownersByPosition, SLOT_COUNT, type SlotTable } from "./slot-table.ts";
+import { ownersByPosition, SLOT_COUNT, soleOwner, type SlotTable } from "./slot-table.ts";
+import { RuleShape } from "./rule-schema.ts";
+import { compileRules, type CompiledRule, type RecordRule } from "./rule-match.ts";
+import type { RuleTables } from "./rule-tables.ts";
+
+export { soleOwner };
 
 export const ROUTE_KEY_PREFIX = "route:";
 
@@ -17,9 +22,12 @@ export function routeKey(host: string): string {
   return ROUTE_KEY_PREFIX + normalizeHost(host);
 }
 
+/** A rule in a record: the rule as configured, and the owner bytes of its split. */
+const RouteRule = RuleShape.extend({ slots: z.string().optional() });
+
 export const RouteRecord = z.object({
-  /** record schema version */
-  v: z.literal(1),
+  /** record schema version: 2 when the record carries rules, so a Worker that predates rules refuses it */
+  v: z.union([z.literal(1), z.literal(2)]),
   /** `stack/name` */
   service: z.string(),
   configVersion: z.number().int().nonnegative(),
@@ -33,6 +41,8 @@ export const RouteRecord = z.object({
   pin: z.number().int().nonnegative().optional(),
   /** base64 of SLOT_COUNT bytes, each a position in `revisions`; absent when pinned */
   slots: z.string().optional(),
+  /** traffic rules in order (DESIGN §10); only on weighted records, absent when none */
+  rules: z.array(RouteRule).optional(),
 });
 export type RouteRecord = z.infer<typeof RouteRecord>;
 
@@ -57,6 +67,7 @@ export function buildRouteRecords(
   configVersion: number,
   baseDomain: string,
   domains: readonly DomainBinding[] = [],
+  ruleTables?: RuleTables,
 ): Map<string, RouteRecord> {
   const id = `${service.stack}/${service.name}`;
   const revisions = [
@@ -71,11 +82,22 @@ export function buildRouteRecords(
     revisionHeader: service.revisionHeader,
     salt: serviceSalt(id),
   };
+  const order = revisionOrder(service);
   const weighted: RouteRecord = {
     ...common,
     revisions,
-    slots: bytesToBase64(ownersByPosition(table, revisionOrder(service))),
+    slots: bytesToBase64(ownersByPosition(table, order)),
   };
+  // Rules apply on the service host and its domains; per-version hosts skip them (§10).
+  if (service.rules !== undefined && service.rules.length > 0) {
+    weighted.v = 2;
+    weighted.rules = service.rules.map((rule): RecordRule => {
+      if (rule.weights === undefined) return rule;
+      const ruleTable = ruleTables?.get(rule.name);
+      if (ruleTable === undefined) throw new RangeError(`rule '${rule.name}' splits traffic but has no slot table`);
+      return { ...rule, slots: bytesToBase64(ownersByPosition(ruleTable, order)) };
+    });
+  }
   const pinned = (version: string): RouteRecord => ({
     ...common,
     revisions: revisions.filter((r) => r.version === version),
@@ -97,6 +119,8 @@ export interface CompiledRoute {
   record: RouteRecord;
   /** slot → position in record.revisions; null when pinned */
   slots: Uint8Array | null;
+  /** the traffic rules in order; null when the record has none (the hot path then skips them) */
+  rules: CompiledRule[] | null;
   /**
    * The position of the one revision that serves every request, or -1 when the slot table
    * has two owners or more. Set for a pinned host and for a table one revision fills (the
@@ -109,7 +133,7 @@ export interface CompiledRoute {
 export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   if (record.pin !== undefined) {
     if (record.pin >= record.revisions.length) throw new RangeError("route record pin is out of range");
-    return { record, slots: null, sole: record.pin };
+    return { record, slots: null, rules: null, sole: record.pin };
   }
   if (record.slots === undefined) throw new RangeError("route record has neither pin nor slots");
   const slots = base64ToBytes(record.slots);
@@ -117,12 +141,9 @@ export function compileRouteRecord(record: RouteRecord): CompiledRoute {
   for (let i = 0; i < SLOT_COUNT; i++) {
     if (slots[i] >= record.revisions.length) throw new RangeError("route record slot points past its revisions");
   }
-  return { record, slots, sole: soleOwner(slots) };
-}
-
-/** The owner of every slot of a decoded table, or -1 when two or more share it. Once per compile. */
-export function soleOwner(slots: Uint8Array): number {
-  const first = slots.length === 0 ? -1 : slots[0];
-  for (let i = 1; i < slots.length; i++) if (slots[i] !== first) return -1;
-  return first;
+  const rules =
+    record.rules === undefined || record.rules.length === 0
+      ? null
+      : compileRules(record.rules, record.revisions.map((r) => r.version), record.service);
+  return { record, slots, rules, sole: soleOwner(slots) };
 }

@@ -37,6 +37,13 @@ export function slotOf(hash: number): number {
   return (hash >>> 0) % SLOT_COUNT;
 }
 
+/** The owner of every slot of a decoded table, or -1 when two or more share it. Once per compile. */
+export function soleOwner(slots: Uint8Array): number {
+  const first = slots.length === 0 ? -1 : slots[0];
+  for (let i = 1; i < slots.length; i++) if (slots[i] !== first) return -1;
+  return first;
+}
+
 /** A table whose every slot belongs to `label` (a new service's primary). */
 export function createSlotTable(label: string): SlotTable {
   const seq = new Uint32Array(SLOT_COUNT);

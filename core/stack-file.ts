@@ -6,6 +6,7 @@
  */
 import { comparableOrigin, type ServiceConfig, type StackFile } from "./model.ts";
 import { bpToPercent, formatPercent, percentToBp } from "./weights.ts";
+import { describeRuleChanges, sameRules } from "./rule-diff.ts";
 
 type StackFileService = StackFile["services"][string];
 
@@ -22,6 +23,7 @@ function exportService(service: ServiceConfig): StackFileService {
       service.revisions.map((r) => [r.version, { origins: [...r.origins], weight: bpToPercent(r.weight) }]),
     );
   }
+  if (service.rules !== undefined && service.rules.length > 0) entry.rules = structuredClone(service.rules);
   return entry as StackFileService;
 }
 
@@ -58,6 +60,7 @@ export function declaredService(
       weight: percentToBp(r.weight),
       createdAt: createdAtOf(version),
     })),
+    ...(entry.rules !== undefined && entry.rules.length > 0 ? { rules: structuredClone(entry.rules) } : {}),
   };
 }
 
@@ -85,7 +88,7 @@ export function sameRouting(a: ServiceConfig, b: ServiceConfig): boolean {
       s.revisionHeader,
       s.revisions.map((r) => [r.version, originsKey(r.origins), r.weight]).sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)),
     ]);
-  return strip(a) === strip(b);
+  return strip(a) === strip(b) && sameRules(a.rules, b.rules);
 }
 
 /** Human-readable lines describing what changes from `before` to `after`. */
@@ -96,6 +99,7 @@ export function describeChange(before: ServiceConfig | null, after: ServiceConfi
     return [
       `create with primary ${a.version} → ${a.origins.join(", ")}`,
       ...a.revisions.map((r) => `stage ${r.version} → ${r.origins.join(", ")} at ${formatPercent(r.weight)}`),
+      ...describeRuleChanges(undefined, a.rules),
     ];
   }
   if (after === null) return [`remove (primary ${before.version}, ${before.revisions.length} staged)`];
@@ -115,5 +119,6 @@ export function describeChange(before: ServiceConfig | null, after: ServiceConfi
     }
   }
   for (const r of before.revisions) if (!now.has(r.version)) lines.push(`remove revision ${r.version}`);
+  lines.push(...describeRuleChanges(before.rules, after.rules));
   return lines;
 }

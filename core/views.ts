@@ -5,6 +5,7 @@
  * percent as the data plane applies them, counted from the slot table.
  */
 import { z } from "zod";
+import { RuleShape } from "./rule-schema.ts";
 
 export const RevisionState = z.enum(["active", "staged"]);
 
@@ -44,6 +45,8 @@ export const ServiceView = z.object({
   revisions: z.array(RevisionView),
   /** custom domains bound to this service or one of its versions */
   domains: z.array(z.object({ host: z.string(), version: z.string().optional() })),
+  /** traffic rules in order, the first match wins (DESIGN §10) */
+  rules: z.array(RuleShape),
 });
 export type ServiceView = z.infer<typeof ServiceView>;
 

@@ -11,5 +11,8 @@ export interface OriginPorts {
   lab: number;
   dead: number;
   failing: number;
+  recorder: number;
+  unavailable: number;
+  flaky: number;
   rawStatus: number;
 }

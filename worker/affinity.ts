@@ -15,6 +15,9 @@
  * forged, but stay sticky only while that isolate lives (`npm start` creates a secret).
  */
 import { base64ToBytes } from "../core/base64.ts";
+import { readCookie } from "../core/cookie-header.ts";
+
+export { readCookie };
 
 export const COOKIE_NAME = "weir";
 const COOKIE_ATTRIBUTES = "; Path=/; Max-Age=2592000; HttpOnly; SameSite=Lax";
@@ -99,23 +102,6 @@ async function verifiedId(value: string, key: CryptoKey): Promise<string | undef
 function remember(value: string): void {
   if (verified.size >= VERIFIED_LIMIT) verified.clear();
   verified.add(value);
-}
-
-/** The value of cookie `name` in a Cookie header, without allocating a map. */
-export function readCookie(header: string | null, name: string): string | undefined {
-  if (header === null) return undefined;
-  let start = 0;
-  while (start < header.length) {
-    while (header.charCodeAt(start) === 32) start++;
-    let end = header.indexOf(";", start);
-    if (end === -1) end = header.length;
-    const eq = header.indexOf("=", start);
-    if (eq !== -1 && eq < end && eq - start === name.length && header.startsWith(name, start)) {
-      return header.slice(eq + 1, end).trim();
-    }
-    start = end + 1;
-  }
-  return undefined;
 }
 
 const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

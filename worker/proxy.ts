@@ -13,7 +13,9 @@
  * WebSocket, is answered as `origin_unreachable` (502) naming the status.
  */
 import { WeirError } from "../core/errors.ts";
+import type { HeaderEdits, RetryPolicy } from "../core/rule-match.ts";
 import { clientAcceptEncoding, fitContentCoding, responseBodyMode } from "./content-coding.ts";
+import { applyHeaderEdits } from "./rule-step.ts";
 
 /** RFC 9110 §7.6.1 and the legacy ones; workerd drops some itself but not all. */
 const HOP_BY_HOP = [
@@ -93,6 +95,10 @@ export interface ProxyTarget {
   timeoutMs: number;
   /** added to the origin's response (Weir-Revision, Set-Cookie, ...) */
   responseHeaders: readonly (readonly [string, string])[];
+  /** a traffic rule's retries (DESIGN §10); without them only a refused connection moves on */
+  retries?: RetryPolicy | null;
+  /** a traffic rule's request header edits, applied last */
+  requestEdits?: HeaderEdits | null;
 }
 
 /** Proxies `request` to the target's origins; throws a WeirError when none answers. */
@@ -112,17 +118,26 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
   headers.set("x-forwarded-proto", target.https ? "https" : "http");
   headers.set("x-forwarded-host", target.host);
   headers.append("via", VIA_ENTRY);
+  if (target.requestEdits) applyHeaderEdits(headers, target.requestEdits);
 
   const acceptEncoding = clientAcceptEncoding(request);
   const mode = responseBodyMode(acceptEncoding);
   const retryable = request.body === null && IDEMPOTENT.has(request.method);
   const n = target.origins.length;
+  // A rule's retries: up to `attempts` more tries, each on the revision's next origin, on
+  // its `on` conditions and when a try outlives perTryTimeout, all within `timeoutMs`.
+  const policy = target.retries ?? null;
+  const tries = policy === null ? n : 1 + policy.attempts;
+  const deadline = Date.now() + target.timeoutMs;
   let response: Response | undefined;
-  for (let attempt = 0; attempt < n; attempt++) {
+  for (let attempt = 0; attempt < tries; attempt++) {
     const origin = target.origins[(target.start + attempt) % n];
     const url = (origin.endsWith("/") ? origin.slice(0, -1) : origin) + target.pathAndQuery;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), target.timeoutMs);
+    const left = Math.max(1, deadline - Date.now());
+    const wait = policy?.perTryMs != null ? Math.min(policy.perTryMs, left) : left;
+    const timer = setTimeout(() => controller.abort(), wait);
+    const last = !retryable || attempt === tries - 1;
     try {
       response = await fetch(url, {
         method: request.method,
@@ -132,12 +147,21 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
         signal: controller.signal,
         encodeResponseBody: mode,
       });
+      if (policy !== null && !last && policy.statuses.has(response.status)) {
+        await response.body?.cancel();
+        response = undefined;
+        continue;
+      }
       break;
     } catch (error) {
       if (controller.signal.aborted) {
-        throw new WeirError("origin_timeout", `the origin did not answer within ${target.timeoutMs} ms`, { cause: error });
+        // a try cut short by perTryTimeout moves on while the whole wait has time left
+        if (last || wait >= left) {
+          throw new WeirError("origin_timeout", `the origin did not answer within ${target.timeoutMs} ms`, { cause: error });
+        }
+        continue;
       }
-      if (!retryable || attempt === n - 1) {
+      if (last || (policy !== null && !policy.onConnectFailure)) {
         throw new WeirError("origin_unreachable", "the origin cannot be reached", { cause: error });
       }
     } finally {

@@ -142,17 +142,30 @@ async function readRoute(kv: KVNamespace, host: string): Promise<CompiledRoute |
   // Requests read the decoded table; its base64 text would more than double what each
   // cached host holds (about 13 KB more per weighted host; see BENCHMARKS.md, scale).
   delete route.record.slots;
+  for (const rule of route.record.rules ?? []) delete rule.slots;
   return route;
 }
 
 function remember(host: string, route: CompiledRoute | null): void {
   forget(host); // re-insert at the end: Map order is fill order
-  const bytes = ENTRY_OVERHEAD_BYTES + (route?.slots?.length ?? 0);
+  const bytes = ENTRY_OVERHEAD_BYTES + (route?.slots?.length ?? 0) + rulesBytes(route);
   while (cache.size > 0 && (cache.size >= ROUTE_CACHE_SIZE || cachedBytes + bytes > byteBudget)) {
     forget(cache.keys().next().value as string);
   }
   cache.set(host, { route, filled: Date.now(), bytes });
   cachedBytes += bytes;
+}
+
+/** Rough bytes of a route's compiled rules: each split's table, and what the rules carry. */
+function rulesBytes(route: CompiledRoute | null): number {
+  if (route?.rules == null) return 0;
+  let bytes = 0;
+  for (const rule of route.rules) {
+    bytes += ENTRY_OVERHEAD_BYTES;
+    if (rule.action.kind === "split") bytes += rule.action.slots.length;
+    if (rule.action.kind === "respond") bytes += rule.action.body.length * 2;
+  }
+  return bytes;
 }
 
 function forget(host: string): void {

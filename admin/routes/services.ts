@@ -165,7 +165,7 @@ export function registerServiceRoutes(app: OpenAPIHono<AdminEnv>): void {
       tags,
       summary: "Remove a staged revision; its weight returns to the primary (weir rm S/N:V)",
       request: { params: RevisionParams },
-      responses: { 200: jsonResponse(ServiceView, "The service without the revision"), ...writeErrors, ...notFound },
+      responses: { 200: jsonResponse(ServiceView, "The service without the revision"), ...writeErrors, ...notFound, ...conflict },
     }),
     async (c) => {
       const { stack, name, version } = c.req.valid("param");

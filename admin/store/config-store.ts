@@ -25,6 +25,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { isWeirError } from "../../core/errors.ts";
 import type { StackFile } from "../../core/model.ts";
+import type { Rule } from "../../core/rule-schema.ts";
 import type { RolloutView } from "../../core/rollout.ts";
 import type { Env } from "../../worker/env.ts";
 import { applyPlan } from "./apply.ts";
@@ -201,6 +202,22 @@ export class ConfigStore extends DurableObject<Env> {
 
   removeRevision(w: WriteContext, stack: string, name: string, version: string): Promise<Outcome<StoredService>> {
     return this.write(w, () => this.serviceWrites.removeRevision(stack, name, version));
+  }
+
+  // ---- traffic rules (DESIGN §10) ----
+
+  /** Replaces the whole ordered rule list. */
+  setRules(w: WriteContext, stack: string, name: string, rules: Rule[]): Promise<Outcome<StoredService>> {
+    return this.write(w, () => this.serviceWrites.setRules(stack, name, rules));
+  }
+
+  /** Adds one rule at the end, or before the rule named `before`. */
+  addRule(w: WriteContext, stack: string, name: string, rule: Rule, before?: string): Promise<Outcome<StoredService>> {
+    return this.write(w, () => this.serviceWrites.addRule(stack, name, rule, before));
+  }
+
+  removeRule(w: WriteContext, stack: string, name: string, rule: string): Promise<Outcome<StoredService>> {
+    return this.write(w, () => this.serviceWrites.removeRule(stack, name, rule));
   }
 
   async removeService(w: WriteContext, stack: string, name: string): Promise<Outcome<{ service: string }>> {

@@ -9,9 +9,10 @@
  * no service) refers to go with them.
  */
 import type { ServiceState } from "../../core/operations.ts";
+import type { SlotTable } from "../../core/slot-table.ts";
 import { slotCounts } from "../../core/slot-table.ts";
 import type { HistoryEntry, HistoryState, PrunedHistory } from "./outcome.ts";
-import type { SlotTables } from "./slot-tables.ts";
+import type { KnownTable, SlotTables } from "./slot-tables.ts";
 
 /** Entries kept when HISTORY_KEEP is not set. */
 export const DEFAULT_HISTORY_KEEP = 1_000;
@@ -31,8 +32,10 @@ export interface StoredState {
   table: number;
 }
 
-export function summarize(state: ServiceState): HistoryState {
-  return { service: state.service, slots: Object.fromEntries(slotCounts(state.table)), domains: state.domains };
+export function summarize(state: ServiceState, ruleTables?: Record<string, number>): HistoryState {
+  const summary: HistoryState = { service: state.service, slots: Object.fromEntries(slotCounts(state.table)), domains: state.domains };
+  if (ruleTables !== undefined) summary.ruleTables = ruleTables;
+  return summary;
 }
 
 /** What one history row records. */
@@ -95,6 +98,10 @@ export class History {
     const afterTable = after
       ? (record.afterTable ?? this.tables.store(service, configVersion, after.table, before ? { id: beforeTable as number, table: before.table } : null))
       : null;
+    // Rule splits' tables (DESIGN §10) go to `slot_tables` too, each stored against the same
+    // rule's previous table, and the summary names them by id.
+    const beforeRules = before ? this.storeRuleTables(service, configVersion, before, this.lastRuleTables(service)) : undefined;
+    const afterRules = after ? this.storeRuleTables(service, configVersion, after, beforeRules?.known ?? new Map()) : undefined;
     this.sql.exec(
       `INSERT INTO history (config_version, at, actor, ip, operation, summary, service, before, before_table, after, after_table)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -105,12 +112,35 @@ export class History {
       record.operation,
       record.summary,
       service,
-      before ? JSON.stringify(summarize(before)) : null,
+      before ? JSON.stringify(summarize(before, beforeRules?.ids)) : null,
       beforeTable,
-      after ? JSON.stringify(summarize(after)) : null,
+      after ? JSON.stringify(summarize(after, afterRules?.ids)) : null,
       afterTable,
     );
     return afterTable;
+  }
+
+  /** The rule tables the service's latest entry left, by rule name (to store the next ones against). */
+  private lastRuleTables(service: string): Map<string, KnownTable> {
+    const row = this.sql.exec<{ after: string | null }>(`SELECT after FROM history WHERE service = ? ORDER BY id DESC LIMIT 1`, service).toArray()[0];
+    const ids = row?.after ? (JSON.parse(row.after) as HistoryState).ruleTables : undefined;
+    return new Map(Object.entries(ids ?? {}).map(([name, id]) => [name, { id, table: this.tables.get(id) }]));
+  }
+
+  private storeRuleTables(service: string, configVersion: number, state: ServiceState, known: ReadonlyMap<string, KnownTable>) {
+    const ids: Record<string, number> = {};
+    const stored = new Map<string, KnownTable>();
+    for (const [name, table] of state.ruleTables ?? new Map<string, SlotTable>()) {
+      const id = this.tables.store(service, configVersion, table, known.get(name) ?? null);
+      ids[name] = id;
+      stored.set(name, { id, table });
+    }
+    return { ids: stored.size > 0 ? ids : undefined, known: stored };
+  }
+
+  /** The rule split tables a stored state names, decoded. */
+  ruleTablesOf(state: StoredState): Map<string, SlotTable> {
+    return new Map(Object.entries(state.summary.ruleTables ?? {}).map(([name, id]) => [name, this.tables.get(id)]));
   }
 
   /**
@@ -230,10 +260,16 @@ export class History {
     const total = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM history`).one().n;
     if (total <= keep) return;
     const rows = this.sql
-      .exec<{ id: number; service: string; config_version: number; at: string; before_table: number | null; after_table: number | null }>(
-        `SELECT id, service, config_version, at, before_table, after_table FROM history ORDER BY id LIMIT ?`,
-        total - keep,
-      )
+      .exec<{
+        id: number;
+        service: string;
+        config_version: number;
+        at: string;
+        before_table: number | null;
+        after_table: number | null;
+        before: string | null;
+        after: string | null;
+      }>(`SELECT id, service, config_version, at, before_table, after_table, before, after FROM history ORDER BY id LIMIT ?`, total - keep)
       .toArray();
     for (const r of rows) {
       this.sql.exec(
@@ -256,6 +292,27 @@ export class History {
           this.sql.exec(`SELECT 1 FROM services WHERE slot_table = ? LIMIT 1`, id).toArray().length > 0;
         if (!used) unused.add(id);
       }
+    }
+    // Rule split tables are named inside the summaries, and only by the same service's entries.
+    const ruleIds = new Map<string, Set<number>>();
+    for (const r of rows) {
+      for (const text of [r.before, r.after]) {
+        const ids = text === null ? undefined : (JSON.parse(text) as HistoryState).ruleTables;
+        for (const id of Object.values(ids ?? {})) {
+          let set = ruleIds.get(r.service);
+          if (!set) ruleIds.set(r.service, (set = new Set()));
+          set.add(id);
+        }
+      }
+    }
+    for (const [service, ids] of ruleIds) {
+      const kept = this.sql.exec<{ before: string | null; after: string | null }>(`SELECT before, after FROM history WHERE service = ?`, service).toArray();
+      for (const k of kept) {
+        for (const text of [k.before, k.after]) {
+          for (const id of Object.values((text === null ? undefined : (JSON.parse(text) as HistoryState).ruleTables) ?? {})) ids.delete(id);
+        }
+      }
+      for (const id of ids) unused.add(id);
     }
     this.tables.remove(unused);
   }

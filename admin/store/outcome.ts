@@ -38,6 +38,8 @@ export interface HistoryState {
   service: ServiceConfig;
   slots: Record<string, number>;
   domains: DomainBinding[];
+  /** ids in `slot_tables` of the slot tables of the rules that split (DESIGN §10), by rule name */
+  ruleTables?: Record<string, number>;
 }
 
 export interface HistoryEntry {

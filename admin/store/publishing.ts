@@ -51,7 +51,7 @@ export class Publisher {
    */
   enqueue(configVersion: number, before: ServiceState | null, after: ServiceState | null): void {
     const afterHosts = after ? hostnamesOf(after, this.baseDomain) : new Map<string, unknown>();
-    const records = after ? buildRouteRecords(after.service, after.table, configVersion, this.baseDomain, after.domains) : new Map();
+    const records = after ? buildRouteRecords(after.service, after.table, configVersion, this.baseDomain, after.domains, after.ruleTables) : new Map();
     for (const [host, record] of records) this.outbox.enqueue(configVersion, routeKey(host), record);
     const gone = new Set([...(before ? hostnamesOf(before, this.baseDomain).keys() : []), ...afterHosts.keys()]);
     for (const host of gone) if (!records.has(host)) this.outbox.enqueue(configVersion, routeKey(host), null);

@@ -26,10 +26,14 @@ export interface RollbackStores {
 }
 
 function sameState(a: ServiceState, b: ServiceState): boolean {
+  const ra = a.ruleTables ?? new Map();
+  const rb = b.ruleTables ?? new Map();
   return (
     sameRouting(a.service, b.service) &&
     sameSlotBytes(slotTableBytes(a.table), slotTableBytes(b.table)) &&
-    JSON.stringify(a.domains) === JSON.stringify(b.domains)
+    JSON.stringify(a.domains) === JSON.stringify(b.domains) &&
+    ra.size === rb.size &&
+    [...ra].every(([name, t]) => rb.has(name) && sameSlotBytes(slotTableBytes(t), slotTableBytes(rb.get(name))))
   );
 }
 
@@ -83,7 +87,13 @@ export function rollbackPlan(stores: RollbackStores, stack: string, name: string
   }
   if (target === "current") return { changes: [], result: () => services.stored(id) as StoredService };
   const restored = target;
-  const after: ServiceState = { service: restored.summary.service, table: tables.get(restored.table), domains: restored.summary.domains };
+  // the rule splits' tables come back byte for byte too (DESIGN §10)
+  const after: ServiceState = {
+    service: restored.summary.service,
+    table: tables.get(restored.table),
+    domains: restored.summary.domains,
+    ruleTables: history.ruleTablesOf(restored),
+  };
   if (current && sameState(current, after)) return { changes: [], result: () => services.stored(id) as StoredService };
   checkOrigins([...after.service.origins, ...after.service.revisions.flatMap((r) => r.origins)], services.served());
   const plan = serviceChange(services, id, current, after, "rollback", `rollback ${id} to ${label}`);

@@ -10,7 +10,8 @@ import { defaultAdminHost } from "../../core/hostnames.ts";
 import type { ServiceConfig } from "../../core/model.ts";
 import type { ServedHosts, ServiceState } from "../../core/operations.ts";
 import type { DomainBinding } from "../../core/route-record.ts";
-import { decodeSlotTable, encodeSlotTable, slotCounts, type EncodedSlotTable } from "../../core/slot-table.ts";
+import { decodeRuleTables, encodeStateTables, type EncodedStateTables } from "../../core/rule-tables.ts";
+import { decodeSlotTable, slotCounts } from "../../core/slot-table.ts";
 import type { Env } from "../../worker/env.ts";
 import type { StoredService } from "./outcome.ts";
 
@@ -49,10 +50,13 @@ export class ServiceTable {
       .exec<{ config: string; slots: string; domains: string }>(`SELECT config, slots, domains FROM services WHERE id = ?`, id)
       .toArray()[0];
     if (!row) return null;
+    // `slots` holds the service's table and, beside it, each rule split's (core/rule-tables.ts)
+    const slots = JSON.parse(row.slots) as EncodedStateTables;
     return {
       service: JSON.parse(row.config) as ServiceConfig,
-      table: decodeSlotTable(JSON.parse(row.slots) as EncodedSlotTable),
+      table: decodeSlotTable(slots),
       domains: JSON.parse(row.domains) as DomainBinding[],
+      ruleTables: decodeRuleTables(slots.rules),
     };
   }
 
@@ -132,7 +136,7 @@ export class ServiceTable {
       after.service.stack,
       after.service.name,
       JSON.stringify(after.service),
-      JSON.stringify(encodeSlotTable(after.table)),
+      JSON.stringify(encodeStateTables(after.table, after.ruleTables)),
       JSON.stringify(Object.fromEntries(slotCounts(after.table))),
       JSON.stringify(after.domains),
       configVersion,

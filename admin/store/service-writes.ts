@@ -15,6 +15,8 @@ import {
   stageRevision,
   type ServiceState,
 } from "../../core/operations.ts";
+import { addRule, removeRule, setRules } from "../../core/rule-operations.ts";
+import type { Rule } from "../../core/rule-schema.ts";
 import type { StoredService } from "./outcome.ts";
 import type { Rollouts } from "./rollouts.ts";
 import type { ServiceTable } from "./service-table.ts";
@@ -70,6 +72,21 @@ export class ServiceWrites {
 
   removeRevision(stack: string, name: string, version: string): Plan<StoredService> {
     return this.edit(stack, name, "rm", `rm ${stack}/${name}:${version}`, (state) => removeRevision(state, version));
+  }
+
+  /** Traffic rules (DESIGN §10): the whole ordered list. */
+  setRules(stack: string, name: string, rules: Rule[]): Plan<StoredService> {
+    const list = rules.length === 0 ? "none" : rules.map((r) => r.name).join(", ");
+    return this.edit(stack, name, "rules", `rules ${stack}/${name}: ${list}`, (state) => setRules(state, rules));
+  }
+
+  addRule(stack: string, name: string, rule: Rule, before?: string): Plan<StoredService> {
+    const where = before === undefined ? "" : ` before ${before}`;
+    return this.edit(stack, name, "route add", `route add ${stack}/${name} ${rule.name}${where}`, (state) => addRule(state, rule, before));
+  }
+
+  removeRule(stack: string, name: string, rule: string): Plan<StoredService> {
+    return this.edit(stack, name, "route rm", `route rm ${stack}/${name} ${rule}`, (state) => removeRule(state, rule));
   }
 
   removeService(stack: string, name: string): Plan<{ service: string }> {

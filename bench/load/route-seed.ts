@@ -7,6 +7,8 @@
 import type { ServiceConfig } from "../../core/model.ts";
 import { buildRouteRecords, routeKey, type RouteRecord } from "../../core/route-record.ts";
 import { createSlotTable, rebalance } from "../../core/slot-table.ts";
+import type { Rule } from "../../core/rule-schema.ts";
+import { reconcileRuleTables } from "../../core/rule-tables.ts";
 
 export const BENCH_BASE_DOMAIN = "weir.localhost";
 
@@ -20,6 +22,7 @@ export function serviceRecords(
   origin: string,
   stagedBp: readonly number[],
   configVersion = 1,
+  rules?: Rule[],
 ): Map<string, RouteRecord> {
   const createdAt = new Date(0).toISOString();
   const service: ServiceConfig = {
@@ -31,12 +34,13 @@ export function serviceRecords(
     revisionHeader: true,
     createdAt,
     revisions: stagedBp.map((weight, i) => ({ version: `v${i + 1}`, origins: [origin], weight, createdAt })),
+    ...(rules ? { rules } : {}),
   };
   const table = createSlotTable("v0");
   const targets: Record<string, number> = { v0: 10_000 - stagedBp.reduce((a, b) => a + b, 0) };
   stagedBp.forEach((weight, i) => (targets[`v${i + 1}`] = weight));
   rebalance(table, targets);
-  return buildRouteRecords(service, table, configVersion, BENCH_BASE_DOMAIN);
+  return buildRouteRecords(service, table, configVersion, BENCH_BASE_DOMAIN, [], reconcileRuleTables(undefined, rules));
 }
 
 export interface KvWriter {

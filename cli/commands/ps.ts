@@ -49,6 +49,8 @@ function row(
 
 function serviceDetail(s: ServiceView, all: boolean): string {
   const domains = domainItems(s.domains.filter((d) => d.version === undefined).map((d) => d.host));
+  // `rules` is absent from a server that predates traffic rules
+  if (s.rules?.length) domains.push(`rules=${s.rules.length}`);
   if (!all) return domains.join(" ");
   return [
     `version=${s.version}`,

@@ -55,6 +55,7 @@ describe("GET /v1/history", () => {
         weight: 100,
         revisions: [{ version: "v3", origins: [origin("helloV3")], weight: 0 }],
         domains: [],
+        rules: [],
       },
       after: {
         version: "v0",
@@ -64,6 +65,7 @@ describe("GET /v1/history", () => {
         weight: 80,
         revisions: [{ version: "v3", origins: [origin("helloV3")], weight: 20 }],
         domains: [],
+        rules: [],
       },
     });
     const limited = await json(await api("GET", `/v1/history?service=${stack}/svc&limit=1`));

@@ -33,6 +33,7 @@ describe("POST /v1/services (run)", () => {
       versionEndpoint: `http://svc-v0.${stack}.weir.localhost:8787`,
       revisions: [],
       domains: [],
+      rules: [],
     });
     const record = RouteRecord.parse(await env.ROUTES.get(routeKey(`svc.${stack}.weir.localhost`), "json"));
     expect(record.configVersion).toBe(body.configVersion);

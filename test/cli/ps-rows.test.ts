@@ -29,6 +29,7 @@ const list: ServiceList = {
         { version: "v5", origins: ["http://127.0.0.1:9005"], weight: 0, state: "staged", createdAt: "2026-11-26T10:00:59.5Z", endpoint: "http://svc-v5.test.weir.localhost:8787" },
       ],
       domains: [{ host: "shop.example.com" }, { host: "beta.example.com", version: "v3" }],
+      rules: [],
     },
   ],
 };
@@ -49,6 +50,13 @@ describe("weir ps rows", () => {
       { all: true, now },
     );
     expect(rows[0][7]).toBe("version=v0 affinity=header:X-User config=6 revision-header=off +http://127.0.0.1:9002 domains=shop.example.com");
+    expect(rows[1][7]).toBe("domains=beta.example.com");
+  });
+
+  it("DETAIL shows rules=N when the service has rules (DESIGN §10)", () => {
+    const rules = [{ name: "beta", version: "v3" }, { name: "maint", respond: { status: 503 } }];
+    const rows = psRows({ ...list, services: [{ ...list.services[0], rules }] }, { all: false, now });
+    expect(rows[0][7]).toBe("domains=shop.example.com rules=2");
     expect(rows[1][7]).toBe("domains=beta.example.com");
   });
 

@@ -26,13 +26,17 @@ async function ok(...args: string[]): Promise<string> {
   return res.stdout;
 }
 
-/** Resolves once the service's rollout is in flight (the waiting command has started it). */
-async function rolloutRunning(service: string): Promise<RolloutView> {
+/**
+ * Resolves once the service's rollout is in flight (the waiting command has started it), or,
+ * with `orEnded`, once it has started at all: a second poller may first look after the
+ * test has already aborted it.
+ */
+async function rolloutRunning(service: string, orEnded = false): Promise<RolloutView> {
   for (let tries = 0; tries < 200; tries++) {
     const res = await weir.cli(["rollout", "status", service, "-o", "json"]);
     if (res.code === 0) {
       const r = JSON.parse(res.stdout) as RolloutView;
-      if (r.status === "running") return r;
+      if (r.status === "running" || orEnded) return r;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -70,7 +74,7 @@ describe("--wait and --watch", () => {
     await ok("stage", "--origin", weir.v3.url, "ci/abort:v3");
     const waiting = weir.weir(["weight", "ci/abort:v3=50%", "--duration", "10m", "--wait", "-o", "json"]);
     const watching = (async () => {
-      await rolloutRunning("ci/abort");
+      await rolloutRunning("ci/abort", true);
       return weir.weir(["rollout", "status", "ci/abort", "--watch"]);
     })();
     await rolloutRunning("ci/abort");

@@ -31,6 +31,7 @@ const hostile: ServiceList = {
       versionEndpoint: "http://svc-v0.t.weir.localhost:8787",
       revisions: [],
       domains: [{ host: `www.${ESC}[31mred.example.com` }],
+      rules: [],
     },
   ],
 };

@@ -56,15 +56,7 @@ export async function startLocalWeir(): Promise<LocalWeir> {
     started.push({ stop: v1.close });
     const v3 = await startOrigin(0, "Hello World v3");
     started.push({ stop: v3.close });
-    const port = await freePort();
-    const server: DevServer = await startDevServer({
-      port,
-      inspectorPort: await freePort(),
-      persistTo: join(dir, "state"),
-      envFile,
-      // A short route cache keeps the walkthrough quick; convergence is awaited, not assumed.
-      vars: { ROUTE_CACHE_MS: "300" },
-    });
+    const { port, server } = await startOnFreePorts(dir, envFile);
     started.push(server);
     const adminUrl = `http://admin.weir.localhost:${port}`;
     return {
@@ -87,6 +79,30 @@ export async function startLocalWeir(): Promise<LocalWeir> {
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/**
+ * `wrangler dev` on free ports. A port found free can be taken by another process before
+ * wrangler binds it (test files start servers in parallel, and the machine is shared): on
+ * "Address already in use" it tries again on fresh ports.
+ */
+async function startOnFreePorts(dir: string, envFile: string): Promise<{ port: number; server: DevServer }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      const server = await startDevServer({
+        port,
+        inspectorPort: await freePort(),
+        persistTo: join(dir, "state"),
+        envFile,
+        // A short route cache keeps the walkthrough quick; convergence is awaited, not assumed.
+        vars: { ROUTE_CACHE_MS: "300" },
+      });
+      return { port, server };
+    } catch (error) {
+      if (attempt >= 3 || !/Address already in use/.test(String(error))) throw error;
+    }
   }
 }
 

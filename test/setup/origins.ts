@@ -14,6 +14,11 @@
  *            /early-hints (103, then 200)
  *  dead      a port that was bound and closed: connections are refused
  *  failing   any path: 500 "Internal Server Error" (a broken canary, issue 6)
+ *  recorder  any path: waits `x-delay` ms (header), then 200 "recorded"; remembers each
+ *            request's method, path and headers by its `x-test-tag` header, listed by
+ *            GET /__seen/TAG (mirrors, rule header edits)
+ *  unavailable any path: 503 "Service Unavailable" (retries on status)
+ *  flaky     per `x-flaky-id` header: the first request gets 503, later ones 200 "recovered"
  *  rawStatus a raw TCP server: `GET /<status line>` is answered `HTTP/1.1 <status line>`
  *            verbatim (percent-decoded), e.g. `/999%20Bogus`, then the connection closes
  */
@@ -152,8 +157,36 @@ function labHandler(held: Map<string, ServerResponse>): Handler {
   };
 }
 
+interface Seen {
+  method: string | undefined;
+  path: string;
+  headers: IncomingMessage["headers"];
+}
+
+function recorderHandler(seen: Map<string, Seen[]>): Handler {
+  return (req, res) => {
+    const url = new URL(req.url ?? "/", "http://origin");
+    if (url.pathname.startsWith("/__seen/")) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(seen.get(decodeURIComponent(url.pathname.slice(8))) ?? []));
+      return;
+    }
+    const tag = String(req.headers["x-test-tag"] ?? "");
+    const list = seen.get(tag) ?? [];
+    list.push({ method: req.method, path: req.url ?? "/", headers: req.headers });
+    seen.set(tag, list);
+    req.resume();
+    const delay = Math.min(Number(req.headers["x-delay"] ?? 0) || 0, 10_000);
+    setTimeout(() => {
+      if (!res.destroyed) res.writeHead(200, { "content-type": "text/plain" }).end("recorded");
+    }, delay);
+  };
+}
+
 export default async function (project: TestProject) {
   const held = new Map<string, ServerResponse>();
+  const seen = new Map<string, Seen[]>();
+  const flakySeen = new Set<string>();
   const servers = {
     hello: await listen(text("Hello World")),
     helloV2: await listen(text("Hello World v2")),
@@ -161,6 +194,18 @@ export default async function (project: TestProject) {
     echo: await listen(echo),
     lab: await listen(labHandler(held)),
     failing: await listen((_req, res) => res.writeHead(500, { "content-type": "text/plain" }).end("Internal Server Error")),
+    recorder: await listen(recorderHandler(seen)),
+    unavailable: await listen((req, res) => {
+      req.resume();
+      res.writeHead(503, { "content-type": "text/plain" }).end("Service Unavailable");
+    }),
+    flaky: await listen((req, res) => {
+      req.resume();
+      const id = String(req.headers["x-flaky-id"] ?? "");
+      if (flakySeen.has(id)) return res.writeHead(200, { "content-type": "text/plain" }).end("recovered");
+      flakySeen.add(id);
+      res.writeHead(503, { "content-type": "text/plain" }).end("Service Unavailable");
+    }),
   };
   const wss = new WebSocketServer({ server: servers.lab, path: "/ws" });
   wss.on("connection", (socket, req) => {
@@ -193,6 +238,9 @@ export default async function (project: TestProject) {
     lab: portOf(servers.lab),
     dead,
     failing: portOf(servers.failing),
+    recorder: portOf(servers.recorder),
+    unavailable: portOf(servers.unavailable),
+    flaky: portOf(servers.flaky),
     rawStatus: (rawStatus.address() as AddressInfo).port,
   };
   project.provide("origins", origins);

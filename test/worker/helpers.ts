@@ -8,6 +8,8 @@ import { createExecutionContext, env as bindings, waitOnExecutionContext } from 
 import type { ServiceConfig } from "../../core/model.ts";
 import { buildRouteRecords, routeKey, type DomainBinding } from "../../core/route-record.ts";
 import { createSlotTable, rebalance } from "../../core/slot-table.ts";
+import type { Rule } from "../../core/rule-schema.ts";
+import { reconcileRuleTables } from "../../core/rule-tables.ts";
 import worker from "../../worker/index.ts";
 import type { Env } from "../../worker/env.ts";
 import type { OriginPorts } from "../origin-ports.ts";
@@ -32,6 +34,8 @@ export interface ServiceSpec {
   revisions?: Record<string, { origins: string[]; weight: number }>;
   domains?: DomainBinding[];
   configVersion?: number;
+  /** traffic rules (DESIGN §10), published as the config store does */
+  rules?: Rule[];
 }
 
 /** Publishes a service's records to KV; returns the records by host. */
@@ -52,12 +56,13 @@ export async function seed(spec: ServiceSpec) {
     revisionHeader: spec.revisionHeader ?? true,
     createdAt: "2026-01-01T00:00:00Z",
     revisions: staged,
+    ...(spec.rules ? { rules: spec.rules } : {}),
   };
   const table = createSlotTable(version);
   const targets: Record<string, number> = { [version]: 10_000 - staged.reduce((s, r) => s + r.weight, 0) };
   for (const r of staged) targets[r.version] = r.weight;
   rebalance(table, targets);
-  const records = buildRouteRecords(service, table, spec.configVersion ?? 1, BASE, spec.domains ?? []);
+  const records = buildRouteRecords(service, table, spec.configVersion ?? 1, BASE, spec.domains ?? [], reconcileRuleTables(undefined, spec.rules));
   for (const [host, record] of records) await env.ROUTES.put(routeKey(host), JSON.stringify(record));
   return records;
 }

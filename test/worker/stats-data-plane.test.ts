@@ -117,3 +117,41 @@ describe("edge statistics from the data plane", () => {
     expect((await countsOf(`${stack}/svc`)).v0.requests).toBe(25);
   });
 });
+
+describe("edge statistics of traffic rules (DESIGN §10)", () => {
+  it("a rule's split counts as weighted, a rule's version as pinned; mirrors, aborts and redirects are not counted", async () => {
+    const stack = unique();
+    await seed({
+      stack,
+      name: "svc",
+      origins: [origin("hello")],
+      revisions: { v3: { origins: [origin("helloV3")], weight: 0 }, v4: { origins: [origin("echo")], weight: 0 } },
+      rules: [
+        { name: "beta", match: { headers: [{ name: "x-beta", exact: "1" }] }, version: "v3", mirror: { version: "v4" } },
+        { name: "chaos", match: { headers: [{ name: "x-chaos", exact: "1" }] }, fault: { abort: { status: 503, percent: 100 } } },
+        { name: "moved", match: { path: { prefix: "/old" } }, redirect: { path: "/new" } },
+        { name: "split", weights: { v3: 50, v0: 50 } },
+      ],
+    });
+    const get = async (path: string, headers: Record<string, string> = {}) => {
+      const res = await call(`http://svc.${stack}.weir.localhost${path}`, { headers }, { STATS_FLUSH_MS: "0" });
+      await res.arrayBuffer();
+      return res;
+    };
+    for (let i = 0; i < 4; i++) await get("/", { "x-beta": "1" });
+    for (let i = 0; i < 3; i++) expect((await get("/", { "x-chaos": "1" })).status).toBe(503);
+    for (let i = 0; i < 2; i++) expect((await get("/old")).status).toBe(302);
+    const split: Record<string, number> = {};
+    for (let i = 0; i < 20; i++) {
+      const v = (await get("/")).headers.get("weir-revision") as string;
+      split[v] = (split[v] ?? 0) + 1;
+    }
+    const totals = await totalsOf(`${stack}/svc`);
+    expect(totals.get("v3")?.pinned.requests).toBe(4);
+    expect(totals.get("v3")?.weighted.requests ?? 0).toBe(split.v3 ?? 0);
+    expect(totals.get("v0")?.weighted.requests ?? 0).toBe(split.v0 ?? 0);
+    // the mirror's copies to v4, the injected aborts and the redirects reached no count
+    expect(totals.get("v4")).toBeUndefined();
+    expect((totals.get("v0")?.all.requests ?? 0) + (totals.get("v3")?.all.requests ?? 0)).toBe(4 + 20);
+  });
+});

@@ -24,6 +24,7 @@ const svc: ServiceView = {
     { version: "v3", origins: ["http://127.0.0.1:9003"], weight: 50, state: "active", createdAt: "2026-04-20T11:59:50.000Z", endpoint: "http://svc-v3.test.weir.localhost:8787" },
   ],
   domains: [{ host: "shop.example.com" }, { host: "beta.example.com", version: "v3" }],
+  rules: [],
 };
 
 describe("psRows", () => {
