@@ -67,7 +67,8 @@ export function ruleActionSummary(rule) {
 
   const rw = rule.rewrite;
   if (rw && typeof rw === "object") {
-    const path = rw.path ? (typeof rw.path === "string" ? rw.path : (rw.path.prefix ?? rw.path.exact ?? JSON.stringify(rw.path))) : "";
+    // `prefix` replaces the matched prefix, `full` the whole path
+    const path = rw.path ? (typeof rw.path === "string" ? rw.path : (rw.path.prefix ?? rw.path.full ?? JSON.stringify(rw.path))) : "";
     parts.push(`rewrite${path ? ` path ${path}` : ""}${rw.host ? ` host ${rw.host}` : ""}`);
   }
   const headerEdits = ["requestHeaders", "responseHeaders"].filter((k) => rule[k] && typeof rule[k] === "object");

@@ -257,9 +257,11 @@ describe("the dashboard in Chromium", () => {
     await done(w);
   });
 
-  it("shows two revisions with live charts (the README's screenshot)", async (ctx) => {
+  it("shows two revisions with live charts and the service's rules (the README's screenshot)", async (ctx) => {
     skipWithoutChromium(ctx);
     await ok("weight", "test/svc:v3=40%");
+    // beta testers, who send x-beta: 1, get v3 (DESIGN §10)
+    await ok("route", "add", "test/svc", "beta", "--header", "x-beta=1", "--to", "v3");
     // traffic to draw: the stats reach the API once the data plane flushes them
     const svcUrl = weir.url("svc.test");
     await waitForConfigVersion(svcUrl, (await adminGet("/v1/services/test/svc")).json.configVersion);
@@ -292,6 +294,10 @@ describe("the dashboard in Chromium", () => {
     expect(await cell("v3", "ERRORS").textContent()).toBe("0%weighted 0%");
     expect(await cell("v0", "REQ/S").locator("small").count()).toBe(0);
     expect(await cell("v0", "ERRORS").textContent()).toBe("0%");
+    // the rules in order: name, what each matches, what it does
+    const rule = w.page.locator("table.rules tbody tr");
+    await expect.poll(() => rule.count(), SEEN).toBe(1);
+    expect((await rule.locator("th, td").allTextContents()).map((t) => t.trim())).toEqual(["1", "beta", "header x-beta exact 1", "→ v3"]);
     // no hover left on the control the pointer last clicked near
     await w.page.mouse.move(0, 0);
     const shot = join(scratch, "dashboard.png");

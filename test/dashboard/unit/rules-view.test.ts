@@ -39,6 +39,7 @@ describe("rule summaries", () => {
     expect(ruleActionSummary({ redirect: { scheme: "https", host: "new.example.com", path: "/x", status: 301 } })).toBe("redirect 301 https://new.example.com/x");
     expect(ruleActionSummary({ respond: { status: 503, body: "down" } })).toBe("respond 503");
     expect(ruleActionSummary({ name: "hdr", requestHeaders: { set: { a: "b" } } })).toBe("service weights · edits request headers");
+    expect(ruleActionSummary({ name: "old", version: "v0", rewrite: { path: { full: "/legacy" } } })).toBe("→ v0 · rewrite path /legacy");
   });
 });
 
