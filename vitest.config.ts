@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 
 // Two projects, split by where the code under test runs (as in workers-sdk): core, worker
 // and admin tests run inside workerd against real KV and Durable Objects; CLI and
-// end-to-end tests run in Node against a real `wrangler dev`.
+// end-to-end tests run in Node against a real `wrangler dev`. The dashboard's tests split the
+// same way: serving in workerd, view logic in Node, the browser tests against `wrangler dev`.
 export default defineConfig({
   test: {
     projects: [
@@ -29,7 +30,7 @@ export default defineConfig({
         ],
         test: {
           name: "workerd",
-          include: ["test/{core,worker,admin}/**/*.test.ts"],
+          include: ["test/{core,worker,admin}/**/*.test.ts", "test/dashboard/worker/**/*.test.ts"],
           globalSetup: ["test/setup/origins.ts"],
           testTimeout: 60_000,
         },
@@ -37,7 +38,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["test/{cli,e2e}/**/*.test.ts"],
+          include: ["test/{cli,e2e}/**/*.test.ts", "test/dashboard/{unit,browser}/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
           hookTimeout: 120_000,

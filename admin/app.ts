@@ -3,13 +3,15 @@
  * The admin API on ADMIN_HOST (DESIGN §8): a Hono app whose routes are declared with the
  * same zod schemas that validate them, so `GET /v1/openapi.json` describes exactly what is
  * served. Every route declares its access (admin/authorization.ts). Order of the
- * middleware: refused-body discard → gate (authentication, fail closed) → ETag → 1 MiB
- * body limit → the route's authorization → its validators → the route.
+ * middleware: refused-body discard → gate (authentication, fail closed) → the dashboard's
+ * public files → ETag → 1 MiB body limit → the route's authorization → its validators →
+ * the route.
  * Every error leaves through `onError` as `{"error":{"code","message"}}`.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { errorResponse, isWeirError, WeirError } from "../core/errors.ts";
+import { registerDashboard } from "../dashboard/routes.ts";
 import { RETRY_AFTER_S } from "./auth-failures.ts";
 import { accessRoute, ANY_TOKEN, gate } from "./authorization.ts";
 import { discardRefusedBody, limitBody } from "./body-limit.ts";
@@ -49,6 +51,11 @@ export const adminApp = new OpenAPIHono<AdminEnv>({
 adminApp.use("*", discardRefusedBody);
 
 adminApp.use("*", gate);
+
+// The dashboard's page and files (DESIGN §12), declared public (plainRoute) so the gate lets
+// them through without a token; mounted ahead of the ETag middleware, which is about the
+// API's config version, not these files. Everything they show comes from /v1 with the token.
+registerDashboard(adminApp);
 
 // ETag = config version on every authenticated response (errors included).
 adminApp.use("*", async (c, next) => {

@@ -67,18 +67,16 @@ export interface LegacyStatsBucket {
   revisions: Record<string, RevisionCounters>;
 }
 
-/** A time-bucketed row, as the stats store keeps them (all selections together). */
-export interface StatsRow {
-  start: number;
-  version: string;
-  counters: RevisionCounters;
-}
-
 /** A revision's counts over a window as chosen one way; `selection` null for counts recorded before the split. */
 export interface WindowRow {
   version: string;
   selection: Selection | null;
   counters: RevisionCounters;
+}
+
+/** A WindowRow of one time step (a stats series): the step starts at `start` (ms). */
+export interface StatsRow extends WindowRow {
+  start: number;
 }
 
 export function emptyCounters(): RevisionCounters {

@@ -1,10 +1,21 @@
 /**
  * @module core/stats-view
  * The JSON of `GET /v1/services/{stack}/{name}/stats?window=5m`, shared by the API, its
- * OpenAPI document, `weir stats` and the error rate in `weir ps`.
+ * OpenAPI document, `weir stats`, the error rate in `weir ps`, and (with `&step=`) the
+ * dashboard's charts.
  */
 import { z } from "zod";
-import { emptyCounters, errorRate, errorsOf, latencyQuantile, responsesOf, type RevisionCounters, type RevisionTotals } from "./edge-stats.ts";
+import {
+  emptyCounters,
+  errorRate,
+  errorsOf,
+  latencyQuantile,
+  responsesOf,
+  revisionTotals,
+  type RevisionCounters,
+  type RevisionTotals,
+  type StatsRow,
+} from "./edge-stats.ts";
 
 /** Part of a revision's traffic: what the weights sent it, or what requests pinned to it. */
 export const TrafficPartView = z.object({
@@ -38,6 +49,31 @@ export const RevisionStatsView = z.object({
 });
 export type RevisionStatsView = z.infer<typeof RevisionStatsView>;
 
+/**
+ * One revision in one point of a series: what a chart of requests/s and error rate needs,
+ * over all its traffic, with the weighted and pinned parts as in RevisionStatsView.
+ */
+export const StatsPointRevision = TrafficPartView.extend({
+  version: z.string(),
+  weighted: TrafficPartView,
+  pinned: TrafficPartView,
+});
+
+/** Counts per time step over the window (`?step=`): the points of a chart, oldest first. */
+export const StatsSeries = z.object({
+  /** the step as asked, e.g. "30s" */
+  step: z.string(),
+  points: z.array(
+    z.object({
+      /** start of the step (ISO); the step covers [at, at + step) */
+      at: z.string(),
+      /** the same revisions, in the same order, as the view's `revisions` */
+      revisions: z.array(StatsPointRevision),
+    }),
+  ),
+});
+export type StatsSeries = z.infer<typeof StatsSeries>;
+
 export const StatsView = z.object({
   /** `stack/name` */
   service: z.string(),
@@ -49,6 +85,8 @@ export const StatsView = z.object({
   revisions: z.array(RevisionStatsView),
   /** set for a removed service (its counts are kept until a new service takes the name): the change that removed it */
   removed: z.object({ configVersion: z.number().int(), at: z.string() }).optional(),
+  /** only with `?step=` */
+  series: StatsSeries.optional(),
 });
 export type StatsView = z.infer<typeof StatsView>;
 
@@ -78,4 +116,35 @@ export function revisionStatsView(version: string, totals: RevisionTotals | unde
       p99: latencyQuantile(c, 0.99),
     },
   };
+}
+
+/** The most points a series may have: a chart has no use for more. */
+export const MAX_SERIES_POINTS = 500;
+
+/**
+ * The series of `versions` over [fromMs, toMs] in steps of `stepMs` (a multiple of the
+ * stats bucket): `rows` are counts already summed per step start and selection (the stats
+ * store groups them). Every step gets a point, with zeros where nothing was served, so a
+ * chart's time axis has no holes.
+ */
+export function statsSeriesView(rows: readonly StatsRow[], versions: readonly string[], fromMs: number, toMs: number, stepMs: number, step: string): StatsSeries {
+  const byStep = new Map<number, StatsRow[]>();
+  for (const row of rows) {
+    const list = byStep.get(row.start);
+    if (list) list.push(row);
+    else byStep.set(row.start, [row]);
+  }
+  const points: StatsSeries["points"] = [];
+  for (let at = fromMs - (fromMs % stepMs); at <= toMs; at += stepMs) {
+    // a Map by version: versions are user-chosen names
+    const totals = revisionTotals(byStep.get(at) ?? []);
+    points.push({
+      at: new Date(at).toISOString(),
+      revisions: versions.map((version) => {
+        const t = totals.get(version);
+        return { version, ...partView(t?.all ?? emptyCounters()), weighted: partView(t?.weighted ?? emptyCounters()), pinned: partView(t?.pinned ?? emptyCounters()) };
+      }),
+    });
+  }
+  return { step, points };
 }

@@ -27,6 +27,7 @@ console.log(`
 Weir is running on ${server.url}
   services   http://<service>.<stack>.weir.localhost:${PORT}   (*.localhost is loopback, no DNS needed)
   admin API  ${LOCAL_ADMIN_URL}/v1   (Bearer ADMIN_TOKEN from .dev.vars)
+  dashboard  ${LOCAL_ADMIN_URL}/      (sign in with ADMIN_TOKEN from .dev.vars)
   CLI        npx weir ps            (finds this server and its token by itself)
   try        npx weir run --name test/svc http://127.0.0.1:9001
 Press Ctrl-C to stop.

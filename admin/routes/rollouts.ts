@@ -10,7 +10,7 @@ import { revisionTotals, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
 import { WeirError } from "../../core/errors.ts";
 import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { RolloutView as CoreRolloutView } from "../../core/rollout.ts";
-import { revisionStatsView, StatsView as CoreStatsView } from "../../core/stats-view.ts";
+import { MAX_SERIES_POINTS, revisionStatsView, statsSeriesView, StatsView as CoreStatsView } from "../../core/stats-view.ts";
 import { STATS_RETENTION_MS, statsStoreOf } from "../store/stats-store.ts";
 import { settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
 import { commonErrors, ErrorBody, jsonResponse, notFound, ServiceParams, writeErrors } from "../schemas.ts";
@@ -18,7 +18,11 @@ import type { RolloutStart } from "../store/rollouts.ts";
 
 export const RolloutView = CoreRolloutView.openapi("RolloutView");
 export const StatsView = CoreStatsView.openapi("StatsView");
-const StatsQuery = z.object({ window: z.string().optional().openapi({ example: "5m" }) });
+const StatsQuery = z.object({
+  window: z.string().optional().openapi({ example: "5m" }),
+  /** adds `series`: counts per step (a multiple of 10s), e.g. for a chart */
+  step: z.string().optional().openapi({ example: "30s" }),
+});
 
 const tags = ["rollouts"];
 const inFlight = { 409: { description: "The rollout has already ended", content: { "application/json": { schema: ErrorBody } } } };
@@ -66,6 +70,20 @@ function windowMs(text: string): number {
   if (ms === undefined) throw new WeirError("bad_request", `window '${text}' does not parse: write a duration like '30s', '5m' or '1h'`);
   if (ms < STATS_BUCKET_MS || ms > STATS_RETENTION_MS) {
     throw new WeirError("invalid", `window ${text} must be between ${formatDuration(STATS_BUCKET_MS)} and ${formatDuration(STATS_RETENTION_MS)}`);
+  }
+  return ms;
+}
+
+/** A series step: whole stats buckets, at most MAX_SERIES_POINTS of them over the window. */
+function stepMs(text: string, window: string, span: number): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new WeirError("bad_request", `step '${text}' does not parse: write a duration like '10s' or '1m'`);
+  if (ms < STATS_BUCKET_MS || ms % STATS_BUCKET_MS !== 0 || ms > span) {
+    throw new WeirError("invalid", `step ${text} must be a multiple of ${formatDuration(STATS_BUCKET_MS)} and no longer than the window (${window})`);
+  }
+  if (span / ms > MAX_SERIES_POINTS) {
+    const least = Math.ceil(span / MAX_SERIES_POINTS / STATS_BUCKET_MS) * STATS_BUCKET_MS;
+    throw new WeirError("invalid", `step ${text} gives more than ${MAX_SERIES_POINTS} points over ${window}: use a step of at least ${formatDuration(least)}`);
   }
   return ms;
 }
@@ -121,19 +139,23 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       path: "/v1/services/{stack}/{name}/stats",
       tags,
       summary:
-        "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, split into weighted and pinned traffic, status classes, origin errors, error rate, latency (weir stats). A removed service still answers, with the revisions it had and `removed`, until a new service takes its name",
+        "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, split into weighted and pinned traffic, status classes, origin errors, error rate, latency (weir stats); with `step`, also a series of counts per step. A removed service still answers, with the revisions it had and `removed`, until a new service takes its name",
       request: { params: ServiceParams, query: StatsQuery },
       responses: { 200: jsonResponse(StatsView, "Statistics of the service's revisions"), ...commonErrors, ...notFound, 422: writeErrors[422] },
     }),
     async (c) => {
       const { stack, name } = c.req.valid("param");
-      const window = c.req.valid("query").window ?? DEFAULT_WINDOW;
+      const query = c.req.valid("query");
+      const window = query.window ?? DEFAULT_WINDOW;
       const span = windowMs(window);
+      const step = query.step === undefined ? undefined : stepMs(query.step, window, span);
       const { versions, removed } = settle(c, await store(c).statsSubject(stack, name));
       const to = Date.now();
       const from = to - span;
+      const stats = statsStoreOf(c.env, `${stack}/${name}`);
+      const [rows, stepRows] = await Promise.all([stats.window(from, to), step === undefined ? undefined : stats.series(from, to, step)]);
       // A Map: revision names are user-chosen (one named `constructor` once made this a 500).
-      const totals = revisionTotals(await statsStoreOf(c.env, `${stack}/${name}`).window(from, to));
+      const totals = revisionTotals(rows);
       return c.json(
         {
           service: `${stack}/${name}`,
@@ -142,6 +164,7 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
           to: new Date(to).toISOString(),
           revisions: versions.map((v) => revisionStatsView(v, totals.get(v))),
           ...(removed ? { removed } : {}),
+          ...(stepRows === undefined || step === undefined ? {} : { series: statsSeriesView(stepRows, versions, from, to, step, query.step as string) }),
         },
         200,
       );

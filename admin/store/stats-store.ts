@@ -19,6 +19,7 @@ import {
   type RevisionCounters,
   type Selection,
   type StatsBatch,
+  type StatsRow,
   type WindowRow,
 } from "../../core/edge-stats.ts";
 import type { Env } from "../../worker/env.ts";
@@ -47,6 +48,11 @@ const UPSERT = `INSERT INTO stats (start, version, selection, ${COUNT_COLUMNS.jo
 
 const SUMS = `SELECT version, selection, ${COUNT_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}
   FROM stats WHERE start > ? AND start <= ? GROUP BY version, selection ORDER BY version, selection`;
+
+// Rows summed per step: each bucket's start rounded down to a multiple of the step (SQLite's %
+// works on integers, whatever type the bound step has).
+const STEP_SUMS = `SELECT start - start % ? AS step_start, version, selection, ${COUNT_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(", ")}
+  FROM stats WHERE start > ? AND start <= ? GROUP BY step_start, version, selection`;
 
 function count(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0;
@@ -128,6 +134,19 @@ export class StatsStore extends DurableObject<Env> {
    */
   window(fromMs: number, toMs: number = Date.now()): WindowRow[] {
     return this.sql.exec(SUMS, fromMs - STATS_BUCKET_MS, toMs).toArray().map((r) => ({
+      version: String(r.version),
+      selection: r.selection === UNSPLIT ? null : (String(r.selection) as Selection),
+      counters: counters(r),
+    }));
+  }
+
+  /**
+   * Counts per revision, selection and step over the buckets that overlap (fromMs, toMs];
+   * `stepMs` is a multiple of STATS_BUCKET_MS, so each bucket falls in exactly one step.
+   */
+  series(fromMs: number, toMs: number, stepMs: number): StatsRow[] {
+    return this.sql.exec(STEP_SUMS, stepMs, fromMs - STATS_BUCKET_MS, toMs).toArray().map((r) => ({
+      start: Number(r.step_start),
       version: String(r.version),
       selection: r.selection === UNSPLIT ? null : (String(r.selection) as Selection),
       counters: counters(r),
