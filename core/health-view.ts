@@ -1,8 +1,9 @@
 /**
  * @module core/health-view
  * The JSON of `GET /v1/services/{stack}/{name}/health` (DESIGN §13): every revision, the
- * primary first, with its health settings (null: not checked) and each origin's state,
- * last check, last error and consecutive counts. Shared by the admin API, its OpenAPI
+ * primary first, with its health settings and each checked origin's state, last check,
+ * last error and consecutive counts; a revision without health settings has `health: null`
+ * and no origins listed (nothing checks them; they serve). Shared by the admin API, its OpenAPI
  * document, `weir inspect` and `weir health`.
  */
 import { z } from "zod";
@@ -11,7 +12,7 @@ import type { ServiceConfig } from "./model.ts";
 
 export const OriginHealthView = z.object({
   origin: z.string(),
-  /** `unknown` before its first check, and for an origin without health checks: it serves */
+  /** `unknown` before its first check: it serves */
   state: z.enum(["up", "down", "unknown"]),
   /** ISO time of the last check */
   lastCheck: z.string().nullable(),
@@ -54,13 +55,13 @@ export function serviceHealthView(service: ServiceConfig, checked: readonly Chec
     revisions: revisions.map((r) => ({
       version: r.version,
       health: r.health ?? null,
-      origins: r.origins.map((origin) => {
+      origins: (r.health === undefined ? [] : r.origins).map((origin) => {
         const key = `${r.version}\n${origin}`;
-        const c = r.health === undefined ? undefined : byKey.get(key);
+        const c = byKey.get(key);
         if (c === undefined) {
           return {
             origin,
-            state: r.health !== undefined && marks.has(key) ? "down" : "unknown",
+            state: marks.has(key) ? "down" : "unknown",
             lastCheck: null,
             lastError: null,
             consecutiveSuccesses: 0,

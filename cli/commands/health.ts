@@ -13,14 +13,14 @@ import { renderTable } from "../table.ts";
 
 export const HEALTH_HEADERS = ["REVISION", "ORIGIN", "STATE", "LAST CHECK", "PASSES", "FAILURES", "LAST ERROR"] as const;
 
-/** One row per origin; an unchecked revision's origins read `unknown`, never checked. */
+/** One row per checked origin (a revision without health settings has none). */
 export function healthRows(view: ServiceHealthView, now: Date): string[][] {
   return view.revisions.flatMap((r) =>
     r.origins.map((o) => [
       r.version,
       o.origin,
       o.state,
-      o.lastCheck === null ? (r.health === null ? "not checked" : "not yet") : relativeTime(new Date(o.lastCheck), now),
+      o.lastCheck === null ? "not yet" : relativeTime(new Date(o.lastCheck), now),
       String(o.consecutiveSuccesses),
       String(o.consecutiveFailures),
       o.lastError ?? "",
@@ -28,12 +28,9 @@ export function healthRows(view: ServiceHealthView, now: Date): string[][] {
   );
 }
 
-/** The lines under the table: what each checked revision's checks are. */
+/** The lines under the table: each revision's checks, or that it has none (its origins serve unchecked). */
 export function healthSettings(view: ServiceHealthView): string {
-  return view.revisions
-    .filter((r) => r.health !== null)
-    .map((r) => `${r.version}: ${describeHealth(r.health ?? undefined)}\n`)
-    .join("");
+  return view.revisions.map((r) => `${r.version}: ${r.health === null ? "no health checks" : describeHealth(r.health)}\n`).join("");
 }
 
 export function registerHealth(program: Command, ctx: CliContext): void {

@@ -89,11 +89,11 @@ describe("origin health in ps (DESIGN §13)", () => {
 });
 
 describe("weir health rows", () => {
-  it("one row per origin, unchecked revisions say so, settings under the table", () => {
+  it("one row per checked origin; under the table each revision's settings, or that it has none", () => {
     const view = {
       service: "test/svc",
       revisions: [
-        { version: "v0", health: null, origins: [{ origin: "http://a", state: "unknown" as const, lastCheck: null, lastError: null, consecutiveSuccesses: 0, consecutiveFailures: 0 }] },
+        { version: "v0", health: null, origins: [] },
         {
           version: "v3",
           health: { path: "/healthz", interval: "10s", timeout: "2s", healthyThreshold: 2, unhealthyThreshold: 3 },
@@ -105,11 +105,10 @@ describe("weir health rows", () => {
       ],
     };
     expect(healthRows(view, now)).toEqual([
-      ["v0", "http://a", "unknown", "not checked", "0", "0", ""],
       ["v3", "http://b", "down", "12 seconds ago", "0", "4", "cannot connect: refused"],
       ["v3", "http://c", "unknown", "not yet", "0", "0", ""],
     ]);
-    expect(healthSettings(view)).toBe("v3: /healthz every 10s (timeout 2s, up after 2, down after 3)\n");
+    expect(healthSettings(view)).toBe("v0: no health checks\nv3: /healthz every 10s (timeout 2s, up after 2, down after 3)\n");
   });
 });
 

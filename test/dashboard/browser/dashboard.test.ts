@@ -16,6 +16,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
 import { PROJECT_ROOT } from "../../../scripts/dev-server.ts";
 import { edgeGet, waitForConfigVersion, type EdgeResponse } from "../../../scripts/edge-request.ts";
+import { startOrigin } from "../../../scripts/demo-origins.ts";
 import { ADMIN_TOKEN, startLocalWeir, type LocalWeir } from "../../e2e/local-weir.ts";
 import { chromiumMissing, launchChromium, watchedPage, type Problem, type WatchedPage } from "./chromium.ts";
 
@@ -307,6 +308,39 @@ describe("the dashboard in Chromium", () => {
     // docs/dashboard.png is rewritten on request only, so a test run leaves the tree clean
     if (process.env.WEIR_UPDATE_SCREENSHOT === "1" || !(await stat(SCREENSHOT).catch(() => null))) await copyFile(shot, SCREENSHOT);
     await done(w);
+  });
+
+  it("shows origin health: each origin's state and last error, healthy n/m in the revision's row (DESIGN §13)", async (ctx) => {
+    skipWithoutChromium(ctx);
+    const a = await startOrigin(0, "health a");
+    const b = await startOrigin(0, "health b");
+    try {
+      const flags = ["--health-url", "/healthz", "--health-interval", "5s", "--health-timeout", "1s", "--health-failure-threshold", "1"];
+      await ok("run", "--name", "hp/svc", weir.v1.url);
+      await ok("stage", "--origin", a.url, "--origin", b.url, "--weight", "10%", ...flags, "hp/svc:v3");
+      await b.close();
+      // the checker's alarm marks b down within an interval
+      type Origin = { origin: string; state: string };
+      await expect
+        .poll(async () => ((await adminGet("/v1/services/hp/svc/health")).json.revisions[1].origins as Origin[]).map((o) => o.state), { timeout: 30_000 })
+        .toEqual(["up", "down"]);
+
+      const w = await signedIn();
+      await openService(w.page, "hp/svc");
+      const section = w.page.locator("section.health-region");
+      await section.getByRole("heading", { name: "Origin health" }).waitFor(SEEN);
+      const row = (url: string) => section.locator("tbody tr").filter({ hasText: url });
+      await expect.poll(() => row(b.url).locator('td[data-label="STATE"]').textContent(), SEEN).toBe("down");
+      expect(await row(b.url).locator('td[data-label="LAST ERROR"]').textContent()).toMatch(/^cannot connect/);
+      expect(await row(a.url).locator('td[data-label="STATE"]').textContent()).toBe("up");
+      // the primary has no checks: it is not listed
+      expect(await section.locator("tbody tr").count()).toBe(2);
+      await expect.poll(() => w.page.locator('tr[data-version="v3"] td[data-label="DETAIL"]').textContent(), SEEN).toBe("healthy 1/2");
+      await done(w);
+    } finally {
+      await a.close();
+      await ok("rm", "hp/svc");
+    }
   });
 
   it("promotes a revision from its row, and rolls the service back from its page", async (ctx) => {
