@@ -8,7 +8,8 @@
  * hostname goes to Weir.
  */
 import { Miniflare, type WorkerOptions } from "miniflare";
-import { dirname } from "node:path";
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -60,6 +61,17 @@ export interface WeirRuntime {
   dispose(): Promise<void>;
 }
 
+/**
+ * The modules of a `wrangler deploy --outdir` bundle: its entry, and every other file it
+ * wrote beside it, which wrangler.toml's `[[rules]]` make Text modules (the dashboard's
+ * files and uPlot's, imported by the bundle under hashed names).
+ */
+function bundleModules(entry: string): { type: "ESModule" | "Text"; path: string }[] {
+  const dir = dirname(entry);
+  const others = readdirSync(dir).filter((f) => join(dir, f) !== entry && !f.endsWith(".map") && f !== "README.md");
+  return [{ type: "ESModule", path: entry }, ...others.map((f) => ({ type: "Text" as const, path: join(dir, f) }))];
+}
+
 function wranglerWorkerOptions() {
   return unstable_getMiniflareWorkerOptions(`${PROJECT_ROOT}wrangler.toml`).workerOptions;
 }
@@ -83,7 +95,7 @@ export async function startWeir(options: WeirRuntimeOptions = {}): Promise<WeirR
       ...workerOptions,
       name,
       modulesRoot: dirname(path),
-      modules: [{ type: "ESModule", path }],
+      modules: bundleModules(path),
       routes: hosts?.map((host) => `${host}/*`),
       bindings: {
         ...workerOptions.bindings,
