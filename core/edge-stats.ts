@@ -1,11 +1,12 @@
 /**
  * @module core/edge-stats
  * What the data plane counts per revision (issue 6): requests, responses by status class,
- * origin errors and a fixed-bucket latency histogram, apart for traffic the weights chose
- * and traffic that named its revision (issue 9); how counts from many isolates merge; how
- * a time window of them is summarised; and the canary error-rate analysis that can abort a
- * rollout, which judges weighted traffic only. Pure: the worker records, the stats store
- * persists, both call this.
+ * origin errors, retries, injected faults and a fixed-bucket latency histogram, apart for
+ * traffic the weights chose, traffic that named its revision (issue 9) and a rule's mirror
+ * copies (DESIGN §10), and beside them what rules answered themselves; how counts from
+ * many isolates merge; how a time window of them is summarised; and the canary error-rate
+ * analysis that can abort a rollout, which judges weighted traffic only. Pure: the worker
+ * records, the stats store persists, both call this.
  */
 
 /** Upper bounds (ms, inclusive) of the latency buckets; one more bucket holds the rest. */
@@ -22,7 +23,10 @@ export const MAX_SERVICES_PER_FLUSH = 32;
 
 /** Counters of one revision over some span of time. */
 export interface RevisionCounters {
-  /** requests routed to the revision */
+  /**
+   * requests sent to the revision's origins, each answered by one (`status`) or by Weir
+   * for it (`originErrors`); a request a rule's injected abort answered is not one of them
+   */
   requests: number;
   /** origin responses by status class: [1xx, 2xx, 3xx, 4xx, 5xx] */
   status: number[];
@@ -32,21 +36,41 @@ export interface RevisionCounters {
   latency: number[];
   /** sum of the latencies in ms, for the mean */
   latencySumMs: number;
+  /**
+   * tries beyond the first: a rule's retries, and the next origin after a refused
+   * connection (DESIGN §5). The request counts once, with the answer of its last try.
+   */
+  retries: number;
+  /** requests a rule's fault answered with its injected abort instead of sending them on (not in `requests`) */
+  faultAborts: number;
+  /** requests a rule's fault held back by an injected delay before sending them (also in `requests`; the delay is not in the latency) */
+  faultDelays: number;
 }
 
 /**
  * How the revision that served a request was chosen. `weighted`: by the service's weights
- * (its slot table; later also a traffic rule's weighted split). `pinned`: the request named
- * it, through the `Weir-Revision` header, the revision's own hostname or a custom domain
- * bound to that version. Anyone can pin, so only weighted traffic judges a canary.
+ * (its slot table) or a traffic rule's weighted split. `pinned`: the request named it,
+ * through the `Weir-Revision` header, the revision's own hostname or a custom domain bound
+ * to that version, or a rule sent it to that one version. `mirror`: a rule's mirror sent
+ * it a copy of a request another revision served; the client never saw its answer. Anyone
+ * can pin, and a mirror is a shadow, so only weighted traffic judges a canary.
  */
-export type Selection = "weighted" | "pinned";
-export const SELECTIONS: readonly Selection[] = ["weighted", "pinned"];
+export type Selection = "weighted" | "pinned" | "mirror";
 
-/** One revision's counts in one time bucket, as chosen one way. */
+/**
+ * What a series counts: a revision's traffic, chosen one way (Selection), or (`rule`) the
+ * requests a traffic rule answered itself: its redirects or direct responses, or, for a
+ * rule that routes, its injected aborts. A `rule` series names the rule where the others
+ * name a version (rule names and versions are both DNS labels; the kind keeps them apart).
+ */
+export type SeriesKind = Selection | "rule";
+export const SERIES_KINDS: readonly SeriesKind[] = ["weighted", "pinned", "mirror", "rule"];
+
+/** One revision's counts (or one rule's answers) in one time bucket, as chosen one way. */
 export interface StatsSeries {
+  /** the revision's version; the rule's name when `selection` is `rule` */
   version: string;
-  selection: Selection;
+  selection: SeriesKind;
   counters: RevisionCounters;
 }
 
@@ -67,10 +91,14 @@ export interface LegacyStatsBucket {
   revisions: Record<string, RevisionCounters>;
 }
 
-/** A revision's counts over a window as chosen one way; `selection` null for counts recorded before the split. */
+/**
+ * A revision's counts (or a rule's answers) over a window as chosen one way; `selection`
+ * null for counts recorded before the split.
+ */
 export interface WindowRow {
+  /** the revision's version; the rule's name when `selection` is `rule` */
   version: string;
-  selection: Selection | null;
+  selection: SeriesKind | null;
   counters: RevisionCounters;
 }
 
@@ -86,6 +114,9 @@ export function emptyCounters(): RevisionCounters {
     originErrors: 0,
     latency: new Array<number>(LATENCY_BUCKETS).fill(0),
     latencySumMs: 0,
+    retries: 0,
+    faultAborts: 0,
+    faultDelays: 0,
   };
 }
 
@@ -103,10 +134,12 @@ export function bucketStart(timeMs: number): number {
 
 /**
  * Counts one request into `into`. `status` is the origin's response status, or
- * "origin_error" when the origin gave none; `latencyMs` is only counted for responses.
+ * "origin_error" when the origin gave none; `latencyMs` is only counted for responses;
+ * `retries` is the tries it took beyond the first.
  */
-export function countRequest(into: RevisionCounters, status: number | "origin_error", latencyMs: number): void {
+export function countRequest(into: RevisionCounters, status: number | "origin_error", latencyMs: number, retries = 0): void {
   into.requests++;
+  into.retries += retries;
   if (status === "origin_error") {
     into.originErrors++;
     return;
@@ -124,6 +157,10 @@ export function mergeCounters(into: RevisionCounters, add: RevisionCounters): Re
   into.originErrors += add.originErrors;
   for (let i = 0; i < LATENCY_BUCKETS; i++) into.latency[i] += add.latency[i] ?? 0;
   into.latencySumMs += add.latencySumMs;
+  // batches from isolates that predate these counters lack them
+  into.retries += add.retries ?? 0;
+  into.faultAborts += add.faultAborts ?? 0;
+  into.faultDelays += add.faultDelays ?? 0;
   return into;
 }
 
@@ -131,8 +168,8 @@ export function mergeCounters(into: RevisionCounters, add: RevisionCounters): Re
 export function seriesOf(bucket: { series?: unknown; revisions?: unknown }): WindowRow[] {
   if (Array.isArray(bucket.series)) {
     return (bucket.series as Partial<StatsSeries>[])
-      .filter((s) => typeof s?.version === "string" && (s.selection === "weighted" || s.selection === "pinned") && typeof s.counters === "object" && s.counters !== null)
-      .map((s) => ({ version: s.version as string, selection: s.selection as Selection, counters: s.counters as RevisionCounters }));
+      .filter((s) => typeof s?.version === "string" && SERIES_KINDS.includes(s.selection as SeriesKind) && typeof s.counters === "object" && s.counters !== null)
+      .map((s) => ({ version: s.version as string, selection: s.selection as SeriesKind, counters: s.counters as RevisionCounters }));
   }
   if (typeof bucket.revisions === "object" && bucket.revisions !== null) {
     return Object.entries(bucket.revisions as Record<string, RevisionCounters>)
@@ -142,7 +179,7 @@ export function seriesOf(bucket: { series?: unknown; revisions?: unknown }): Win
   return [];
 }
 
-/** Merges batches of one service into one, with one series per time bucket, revision and selection. */
+/** Merges batches of one service into one, with one series per time bucket, revision (or rule) and kind. */
 export function mergeBatches(service: string, batches: readonly StatsBatch[]): StatsBatch {
   const byStart = new Map<number, Map<string, StatsSeries>>();
   for (const batch of batches) {
@@ -163,27 +200,52 @@ export function mergeBatches(service: string, batches: readonly StatsBatch[]): S
   };
 }
 
-/** A revision's counts over a window: everything, and the parts the weights chose and requests pinned. */
+/**
+ * A revision's counts over a window: everything its origins were sent, and the parts the
+ * weights chose, requests pinned and mirrors copied.
+ */
 export interface RevisionTotals {
   /** every request, including rows recorded before the split */
   all: RevisionCounters;
   weighted: RevisionCounters;
   pinned: RevisionCounters;
+  mirror: RevisionCounters;
 }
 
-/** Sums rows per revision, keeping the split. */
+export function emptyTotals(): RevisionTotals {
+  return { all: emptyCounters(), weighted: emptyCounters(), pinned: emptyCounters(), mirror: emptyCounters() };
+}
+
+/** Sums rows per revision, keeping the split; rules' own answers are not a revision's (ruleTotals). */
 export function revisionTotals(rows: readonly WindowRow[]): Map<string, RevisionTotals> {
   const out = new Map<string, RevisionTotals>();
   for (const row of rows) {
+    if (row.selection === "rule") continue;
     let t = out.get(row.version);
-    if (!t) out.set(row.version, (t = { all: emptyCounters(), weighted: emptyCounters(), pinned: emptyCounters() }));
+    if (!t) out.set(row.version, (t = emptyTotals()));
     mergeCounters(t.all, row.counters);
     if (row.selection !== null) mergeCounters(t[row.selection], row.counters);
   }
   return out;
 }
 
-/** What a canary analysis judges: per revision, only the traffic the weights sent it. */
+/** Sums the answers rules gave themselves, per rule name. */
+export function ruleTotals(rows: readonly WindowRow[]): Map<string, RevisionCounters> {
+  const out = new Map<string, RevisionCounters>();
+  for (const row of rows) {
+    if (row.selection !== "rule") continue;
+    let c = out.get(row.version);
+    if (!c) out.set(row.version, (c = emptyCounters()));
+    mergeCounters(c, row.counters);
+  }
+  return out;
+}
+
+/**
+ * What a canary analysis judges: per revision, only the traffic the weights sent it. Not
+ * pinned requests, not mirror copies, not a rule's own answers; and since a request a
+ * rule's fault aborted never reached an origin, an injected failure is no failure here.
+ */
 export function weightedCounts(rows: readonly WindowRow[]): Map<string, RevisionCounters> {
   const out = new Map<string, RevisionCounters>();
   for (const [version, t] of revisionTotals(rows)) out.set(version, t.weighted);

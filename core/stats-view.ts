@@ -2,11 +2,12 @@
  * @module core/stats-view
  * The JSON of `GET /v1/services/{stack}/{name}/stats?window=5m`, shared by the API, its
  * OpenAPI document, `weir stats`, the error rate in `weir ps`, and (with `&step=`) the
- * dashboard's charts.
+ * dashboard's charts. Per revision: all it was sent, its weighted, pinned and mirrored
+ * parts, retries and injected faults; per rule, the answers it gave itself.
  */
 import { z } from "zod";
 import {
-  emptyCounters,
+  emptyTotals,
   errorRate,
   errorsOf,
   latencyQuantile,
@@ -17,7 +18,7 @@ import {
   type StatsRow,
 } from "./edge-stats.ts";
 
-/** Part of a revision's traffic: what the weights sent it, or what requests pinned to it. */
+/** Part of a revision's traffic: what the weights sent it, what requests pinned to it, or what a mirror copied to it. */
 export const TrafficPartView = z.object({
   requests: z.number().int(),
   responses: z.number().int(),
@@ -29,12 +30,14 @@ export type TrafficPartView = z.infer<typeof TrafficPartView>;
 
 export const RevisionStatsView = z.object({
   version: z.string(),
-  /** every request the revision served: weighted, pinned, and any counted before the split */
+  /** every request sent to the revision's origins: weighted, pinned, mirrored, and any counted before the split */
   requests: z.number().int(),
-  /** traffic the weights chose: what a rollout's analysis judges */
+  /** traffic the weights (the service's, or a rule's split) chose: what a rollout's analysis judges */
   weighted: TrafficPartView,
-  /** traffic that named the revision (Weir-Revision header, version host, version-pinned domain) */
+  /** traffic that named the revision (Weir-Revision header, version host, version-pinned domain) or a rule sent to it by name */
   pinned: TrafficPartView,
+  /** copies a rule's mirror sent it, their answers discarded: never judged */
+  mirrored: TrafficPartView,
   /** origin responses plus origin errors */
   responses: z.number().int(),
   status: z.object({ "1xx": z.number().int(), "2xx": z.number().int(), "3xx": z.number().int(), "4xx": z.number().int(), "5xx": z.number().int() }),
@@ -44,19 +47,38 @@ export const RevisionStatsView = z.object({
   errors: z.number().int(),
   /** percent, null without responses */
   errorRate: z.number().nullable(),
+  /** tries beyond the first (a rule's retries; the next origin after a refused connection); each request counts once, with its last answer */
+  retries: z.number().int(),
+  /** requests bound for the revision that a rule's fault answered with its injected abort: not in `requests`, never an error of the revision */
+  faultAborts: z.number().int(),
+  /** requests a rule's fault delayed before sending them (in `requests`; the delay is not in the latency) */
+  faultDelays: z.number().int(),
   /** time to the origin's response headers, ms; quantiles are histogram bucket bounds */
   latencyMs: z.object({ mean: z.number().nullable(), p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() }),
 });
 export type RevisionStatsView = z.infer<typeof RevisionStatsView>;
 
 /**
+ * What a traffic rule answered itself, without a revision: its redirects or direct
+ * responses, or, for a rule that routes, its injected aborts.
+ */
+export const RuleStatsView = z.object({
+  /** the rule's name (a rule since removed or renamed still shows while it has counts in the window) */
+  name: z.string(),
+  requests: z.number().int(),
+  status: z.object({ "1xx": z.number().int(), "2xx": z.number().int(), "3xx": z.number().int(), "4xx": z.number().int(), "5xx": z.number().int() }),
+});
+export type RuleStatsView = z.infer<typeof RuleStatsView>;
+
+/**
  * One revision in one point of a series: what a chart of requests/s and error rate needs,
- * over all its traffic, with the weighted and pinned parts as in RevisionStatsView.
+ * over all its traffic, with the weighted, pinned and mirrored parts as in RevisionStatsView.
  */
 export const StatsPointRevision = TrafficPartView.extend({
   version: z.string(),
   weighted: TrafficPartView,
   pinned: TrafficPartView,
+  mirrored: TrafficPartView,
 });
 
 /** Counts per time step over the window (`?step=`): the points of a chart, oldest first. */
@@ -83,6 +105,8 @@ export const StatsView = z.object({
   to: z.string(),
   /** the primary first, then staged revisions; revisions without traffic have zero counts */
   revisions: z.array(RevisionStatsView),
+  /** rules that answered requests themselves in the window, by name */
+  rules: z.array(RuleStatsView),
   /** set for a removed service (its counts are kept until a new service takes the name): the change that removed it */
   removed: z.object({ configVersion: z.number().int(), at: z.string() }).optional(),
   /** only with `?step=` */
@@ -94,9 +118,13 @@ function partView(c: RevisionCounters): TrafficPartView {
   return { requests: c.requests, responses: responsesOf(c), errors: errorsOf(c), errorRate: errorRate(c) };
 }
 
+function statusView(c: RevisionCounters): RevisionStatsView["status"] {
+  return { "1xx": c.status[0], "2xx": c.status[1], "3xx": c.status[2], "4xx": c.status[3], "5xx": c.status[4] };
+}
+
 /** A revision's line of the stats view; `totals` undefined when it served nothing in the window. */
 export function revisionStatsView(version: string, totals: RevisionTotals | undefined): RevisionStatsView {
-  const t = totals ?? { all: emptyCounters(), weighted: emptyCounters(), pinned: emptyCounters() };
+  const t = totals ?? emptyTotals();
   const c = t.all;
   const answered = c.latency.reduce((a, b) => a + b, 0);
   return {
@@ -104,11 +132,15 @@ export function revisionStatsView(version: string, totals: RevisionTotals | unde
     requests: c.requests,
     weighted: partView(t.weighted),
     pinned: partView(t.pinned),
+    mirrored: partView(t.mirror),
     responses: responsesOf(c),
-    status: { "1xx": c.status[0], "2xx": c.status[1], "3xx": c.status[2], "4xx": c.status[3], "5xx": c.status[4] },
+    status: statusView(c),
     originErrors: c.originErrors,
     errors: errorsOf(c),
     errorRate: errorRate(c),
+    retries: c.retries,
+    faultAborts: c.faultAborts,
+    faultDelays: c.faultDelays,
     latencyMs: {
       mean: answered === 0 ? null : Math.round((c.latencySumMs / answered) * 10) / 10,
       p50: latencyQuantile(c, 0.5),
@@ -116,6 +148,13 @@ export function revisionStatsView(version: string, totals: RevisionTotals | unde
       p99: latencyQuantile(c, 0.99),
     },
   };
+}
+
+/** The rules' own answers (ruleTotals), by name: names are user-chosen, so a sorted list, never an object. */
+export function ruleStatsViews(totals: ReadonlyMap<string, RevisionCounters>): RuleStatsView[] {
+  return [...totals]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, c]) => ({ name, requests: c.requests, status: statusView(c) }));
 }
 
 /** The most points a series may have: a chart has no use for more. */
@@ -141,8 +180,8 @@ export function statsSeriesView(rows: readonly StatsRow[], versions: readonly st
     points.push({
       at: new Date(at).toISOString(),
       revisions: versions.map((version) => {
-        const t = totals.get(version);
-        return { version, ...partView(t?.all ?? emptyCounters()), weighted: partView(t?.weighted ?? emptyCounters()), pinned: partView(t?.pinned ?? emptyCounters()) };
+        const t = totals.get(version) ?? emptyTotals();
+        return { version, ...partView(t.all), weighted: partView(t.weighted), pinned: partView(t.pinned), mirrored: partView(t.mirror) };
       }),
     });
   }

@@ -18,12 +18,12 @@ import { firstMatch, rewrittenPathAndQuery, splitRevision, type CompiledRule } f
 import { selectRevision } from "../core/selection.ts";
 import { stickyKey } from "./affinity.ts";
 import type { Env } from "./env.ts";
-import { proxy, timeoutMs, viaListsWeir } from "./proxy.ts";
+import { proxy, timeoutMs, viaListsWeir, type ProxyTarget } from "./proxy.ts";
 import { noteOriginResult, withoutEjected } from "./origin-health.ts";
 import { discardUnreadBody } from "./refused-body.ts";
 import { splitRequestUrl, type RequestUrl } from "./request-url.ts";
 import { cacheMs, lookupRoute } from "./route-cache.ts";
-import { recordServed, type WaitUntil } from "./stats-recorder.ts";
+import { recordFault, recordServed, type WaitUntil } from "./stats-recorder.ts";
 import { applyHeaderEdits, faultAbort, faultDelay, mirrors, ruleAnswer, ruleRequestOf, RULE_HEADER } from "./rule-step.ts";
 
 export const REVISION_HEADER = "weir-revision";
@@ -69,9 +69,7 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
   if (pinned !== null) index = record.revisions.findIndex((r) => r.version === pinned);
   // Rules ride only on weighted records: per-version hosts never get here with any.
   const rule: CompiledRule | null = route.rules === null ? null : firstMatch(route.rules, ruleRequestOf(request, url));
-  if (rule !== null && (rule.action.kind === "redirect" || rule.action.kind === "respond")) {
-    return ruleAnswer(rule, request, url, new Headers(weirHeaders(record, null, rule, undefined)));
-  }
+  if (rule !== null && (rule.action.kind === "redirect" || rule.action.kind === "respond")) return answerByRule(request, env, url, ctx, record, rule);
   // The request named its version (pin header, version host, version-pinned domain): health never moves it.
   const named = index !== -1 || record.pin !== undefined;
   // Edge stats keep what the weights chose apart from what a request named (pin header,
@@ -93,38 +91,138 @@ async function serve(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil
     }
   }
   const usable = healthyTarget(route, index, !named);
-  index = usable.index;
-  const revision = record.revisions[index];
-  if (rule !== null) return serveByRule(request, env, url, ctx, route, rule, index, usable.origins, setCookie, selection);
 
-  const responseHeaders: [string, string][] = [[CONFIG_VERSION_HEADER, String(record.configVersion)]];
-  if (record.revisionHeader) responseHeaders.push([REVISION_HEADER, revision.version]);
-  if (setCookie !== undefined) responseHeaders.push(["set-cookie", setCookie]);
-
-  const origins = usable.origins;
+  // Forwarding, one path for every request (kept in this function: no extra async frame
+  // on the hot path of a service without rules, which allocates what it always did).
+  const version = record.revisions[usable.index].version;
+  const responseHeaders = weirHeaders(record, version, rule, setCookie);
+  const target: ProxyTarget = {
+    pathAndQuery: url.pathAndQuery,
+    host: url.rawHost,
+    https: url.https,
+    origins: usable.origins,
+    start: usable.origins.length === 1 ? 0 : nextOrigin++ % usable.origins.length,
+    timeoutMs: timeoutMs(env.ORIGIN_TIMEOUT_MS),
+    responseHeaders,
+    retries: null,
+    requestEdits: null,
+    onAttempt: noteOriginResult,
+    tries: 0,
+  };
+  if (rule !== null) {
+    const aborted = await applyRule(request, env, url, ctx, route, rule, version, selection, target, responseHeaders);
+    if (aborted !== null) return aborted;
+  }
   const started = Date.now();
   try {
-    const response = await proxy(request, {
-      pathAndQuery: url.pathAndQuery,
-      host: url.rawHost,
-      https: url.https,
-      origins,
-      start: origins.length === 1 ? 0 : nextOrigin++ % origins.length,
-      timeoutMs: timeoutMs(env.ORIGIN_TIMEOUT_MS),
-      responseHeaders,
-      onAttempt: noteOriginResult,
-    });
+    const response = await proxy(request, target);
     // Edge statistics (issue 6): counted in memory, flushed off the request path.
-    recordServed(env, ctx, record.service, revision.version, selection, response.status, Date.now() - started);
+    countProxied(env, ctx, record.service, version, selection, response, started, target);
+    if (rule !== null) applyHeaderEdits(response.headers, rule.responseHeaders);
     return response;
   } catch (error) {
-    if (isWeirError(error)) {
-      const originFailed = error.code === "origin_unreachable" || error.code === "origin_timeout";
-      recordServed(env, ctx, record.service, revision.version, selection, originFailed ? "origin_error" : error.status, Date.now() - started);
-      return errorResponse(error, Object.fromEntries(responseHeaders));
-    }
-    throw error;
+    if (!isWeirError(error)) throw error;
+    countProxied(env, ctx, record.service, version, selection, error, started, target);
+    return errorResponse(error, Object.fromEntries(responseHeaders));
   }
+}
+
+/**
+ * The steps of a rule that routes, before the request goes to `version`: fault injection
+ * (an injected abort is returned as the answer), then the rule's rewrites, timeout,
+ * retries and request header edits on `target`, and the mirror's copy.
+ */
+async function applyRule(
+  request: Request,
+  env: Env,
+  url: RequestUrl,
+  ctx: WaitUntil | undefined,
+  route: CompiledRoute,
+  rule: CompiledRule,
+  version: string,
+  selection: Selection,
+  target: ProxyTarget,
+  responseHeaders: [string, string][],
+): Promise<Response | null> {
+  const service = route.record.service;
+  if (rule.fault !== null) {
+    if (await faultDelay(rule)) recordFault(env, ctx, service, version, selection, "delay");
+    const aborted = await faultAbort(rule, request, new Headers(responseHeaders));
+    if (aborted !== null) {
+      // The client's answer is the rule's, not the revision's: the revision notes the
+      // abort apart from its requests, so no rollout judges an injected failure.
+      recordFault(env, ctx, service, version, selection, "abort");
+      recordServed(env, ctx, service, rule.name, "rule", aborted.status, 0);
+      return aborted;
+    }
+  }
+  target.pathAndQuery = rewrittenPathAndQuery(rule, url.pathAndQuery);
+  target.host = rule.rewriteHost ?? url.rawHost;
+  if (rule.timeoutMs !== null) target.timeoutMs = rule.timeoutMs;
+  // retries go to the revision's next usable origin: never one marked down or ejected
+  target.retries = rule.retries;
+  target.requestEdits = rule.requestHeaders;
+  if (ctx !== undefined && rule.mirror !== null) mirror(request, env, ctx, route, rule.mirror.index, rule, target);
+  return null;
+}
+
+/**
+ * A rule that redirects or responds answers without any revision; edge stats count the
+ * answer under the rule's name.
+ */
+async function answerByRule(request: Request, env: Env, url: RequestUrl, ctx: WaitUntil | undefined, record: CompiledRoute["record"], rule: CompiledRule): Promise<Response> {
+  const response = await ruleAnswer(rule, request, url, new Headers(weirHeaders(record, null, rule, undefined)));
+  recordServed(env, ctx, record.service, rule.name, "rule", response.status, 0);
+  return response;
+}
+
+/**
+ * Sends a copy of `request` (GET, HEAD, OPTIONS only, when the rule's percent draws it)
+ * to the mirror's revision through `waitUntil`, as `main` goes to its own: the same path,
+ * host and request header edits, no retries. Its response is discarded, so its failure or
+ * slowness never reaches the client; edge stats count it under the mirror's revision as
+ * `mirror`, which no rollout judges. A revision with every origin marked down gets no copy.
+ */
+function mirror(request: Request, env: Env, ctx: WaitUntil, route: CompiledRoute, index: number, rule: CompiledRule, main: ProxyTarget): void {
+  const origins = route.usable === null ? route.record.revisions[index].origins : route.usable[index];
+  if (origins === null || !mirrors(rule, request)) return;
+  const copy = new Request(request.url, { method: request.method, headers: request.headers });
+  const target: ProxyTarget = { ...main, origins, start: 0, responseHeaders: [], retries: null, onAttempt: undefined, tries: 0 };
+  const service = route.record.service;
+  const version = route.record.revisions[index].version;
+  const started = Date.now();
+  ctx.waitUntil(
+    proxy(copy, target).then(
+      (res) => {
+        countProxied(env, ctx, service, version, "mirror", res, started, target);
+        return res.body?.cancel();
+      },
+      (error: unknown) => {
+        if (isWeirError(error)) countProxied(env, ctx, service, version, "mirror", error, started, target);
+      },
+    ).catch(() => undefined),
+  );
+}
+
+/**
+ * Counts what a proxy call came to: the origin's status, or, when it threw, an origin
+ * error for no answer (unreachable, timeout) and the status Weir answered otherwise; with
+ * the tries it took beyond the first.
+ */
+function countProxied(
+  env: Env,
+  ctx: WaitUntil | undefined,
+  service: string,
+  version: string,
+  kind: Selection,
+  answer: Response | WeirError,
+  started: number,
+  target: ProxyTarget,
+): void {
+  const status =
+    answer instanceof Response ? answer.status : answer.code === "origin_unreachable" || answer.code === "origin_timeout" ? "origin_error" : answer.status;
+  const tries = target.tries ?? 0;
+  recordServed(env, ctx, service, version, kind, status, Date.now() - started, tries > 1 ? tries - 1 : 0);
 }
 
 /**
@@ -156,72 +254,4 @@ function weirHeaders(record: CompiledRoute["record"], version: string | null, ru
   }
   if (setCookie !== undefined) headers.push(["set-cookie", setCookie]);
   return headers;
-}
-
-/**
- * A request a rule routes to revision `index`: fault injection, the mirror, rewrites,
- * header edits, the rule's timeout and retries, then the rule's response header edits.
- */
-async function serveByRule(
-  request: Request,
-  env: Env,
-  url: RequestUrl,
-  ctx: WaitUntil | undefined,
-  route: CompiledRoute,
-  rule: CompiledRule,
-  index: number,
-  origins: readonly string[],
-  setCookie: string | undefined,
-  selection: Selection,
-): Promise<Response> {
-  const record = route.record;
-  const revision = record.revisions[index];
-  const responseHeaders = weirHeaders(record, revision.version, rule, setCookie);
-  if (rule.fault !== null) {
-    await faultDelay(rule);
-    const aborted = await faultAbort(rule, request, new Headers(responseHeaders));
-    if (aborted !== null) return aborted;
-  }
-
-  const pathAndQuery = rewrittenPathAndQuery(rule, url.pathAndQuery);
-  const host = rule.rewriteHost ?? url.rawHost;
-  const timeout = rule.timeoutMs ?? timeoutMs(env.ORIGIN_TIMEOUT_MS);
-  // A mirror whose revision has every origin marked down is not sent: it would only fail.
-  const mirrorOrigins = rule.mirror === null ? null : route.usable === null ? record.revisions[rule.mirror.index].origins : route.usable[rule.mirror.index];
-  if (ctx !== undefined && rule.mirror !== null && mirrorOrigins !== null && mirrors(rule, request)) {
-    const copy = new Request(request.url, { method: request.method, headers: request.headers });
-    // A copy, its response discarded: its failure or slowness never reaches the client.
-    ctx.waitUntil(
-      proxy(copy, { pathAndQuery, host, https: url.https, origins: mirrorOrigins, start: 0, timeoutMs: timeout, responseHeaders: [], requestEdits: rule.requestHeaders })
-        .then((res) => res.body?.cancel())
-        .catch(() => undefined),
-    );
-  }
-
-  const started = Date.now();
-  try {
-    const response = await proxy(request, {
-      pathAndQuery,
-      host,
-      https: url.https,
-      origins,
-      start: origins.length === 1 ? 0 : nextOrigin++ % origins.length,
-      timeoutMs: timeout,
-      responseHeaders,
-      // retries go to the revision's next usable origin: never one marked down or ejected
-      retries: rule.retries,
-      requestEdits: rule.requestHeaders,
-      onAttempt: noteOriginResult,
-    });
-    recordServed(env, ctx, record.service, revision.version, selection, response.status, Date.now() - started);
-    if (rule.responseHeaders !== null) applyHeaderEdits(response.headers, rule.responseHeaders);
-    return response;
-  } catch (error) {
-    if (isWeirError(error)) {
-      const originFailed = error.code === "origin_unreachable" || error.code === "origin_timeout";
-      recordServed(env, ctx, record.service, revision.version, selection, originFailed ? "origin_error" : error.status, Date.now() - started);
-      return errorResponse(error, Object.fromEntries(responseHeaders));
-    }
-    throw error;
-  }
 }

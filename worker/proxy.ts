@@ -101,6 +101,12 @@ export interface ProxyTarget {
   requestEdits?: HeaderEdits | null;
   /** told of every try: `failed` when the origin could not be reached, timed out or answered 5xx (passive health) */
   onAttempt?: (origin: string, failed: boolean) => void;
+  /**
+   * Written by `proxy`, read by the caller once it returns or throws: the tries it made
+   * (edge stats count those beyond the first as retries). A field rather than a callback
+   * so a request costs no closure.
+   */
+  tries?: number;
 }
 
 /** Proxies `request` to the target's origins; throws a WeirError when none answers. */
@@ -133,6 +139,7 @@ export async function proxy(request: Request, target: ProxyTarget): Promise<Resp
   const deadline = Date.now() + target.timeoutMs;
   let response: Response | undefined;
   for (let attempt = 0; attempt < tries; attempt++) {
+    target.tries = attempt + 1;
     const origin = target.origins[(target.start + attempt) % n];
     const url = (origin.endsWith("/") ? origin.slice(0, -1) : origin) + target.pathAndQuery;
     const controller = new AbortController();

@@ -72,11 +72,12 @@ export async function ruleAnswer(rule: CompiledRule, request: Request, url: Requ
   throw new TypeError(`rule '${rule.name}' does not answer by itself`);
 }
 
-/** Waits out an injected delay when the rule's fault draws one. */
-export async function faultDelay(rule: CompiledRule): Promise<void> {
+/** Waits out an injected delay when the rule's fault draws one; true when it did. */
+export async function faultDelay(rule: CompiledRule): Promise<boolean> {
   const fault = rule.fault;
-  if (fault === null || fault.delayBp === 0 || !chance(fault.delayBp)) return;
+  if (fault === null || fault.delayBp === 0 || !chance(fault.delayBp)) return false;
   await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+  return true;
 }
 
 /** The injected abort's response when the rule's fault draws one, else null. Never retried. */

@@ -14,9 +14,10 @@ import {
   emptyCounters,
   MAX_SERVICES_PER_FLUSH,
   mergeCounters,
-  SELECTIONS,
+  SERIES_KINDS,
   type RevisionCounters,
   type Selection,
+  type SeriesKind,
   type StatsBatch,
 } from "../core/edge-stats.ts";
 import type { Env } from "./env.ts";
@@ -41,12 +42,18 @@ export const DEFAULT_FLUSH_MS = 5_000;
 const DEFAULT_MAX_ENTRIES = 10_000;
 
 
-/** counters by version, one map per selection (index 0 weighted, 1 pinned) */
-type BySelection = [Map<string, RevisionCounters>, Map<string, RevisionCounters>];
-/** service → time bucket start → selection → version → counters */
-type Pending = Map<string, Map<number, BySelection>>;
+/** counters by version (or rule name), one map per kind, in SERIES_KINDS order */
+type ByKind = Map<string, RevisionCounters>[];
+/** service → time bucket start → kind → version → counters */
+type Pending = Map<string, Map<number, ByKind>>;
 
-const selectionIndex = (selection: Selection): 0 | 1 => (selection === "pinned" ? 1 : 0);
+/** The position of a kind in SERIES_KINDS, without a search per request. */
+function kindIndex(kind: SeriesKind): number {
+  return kind === "weighted" ? 0 : kind === "pinned" ? 1 : kind === "mirror" ? 2 : 3;
+}
+
+/** A fault a rule injected: an abort answered for the revision, or a delay before it. */
+export type InjectedFault = "abort" | "delay";
 
 export class StatsRecorder {
   private pending: Pending = new Map();
@@ -69,29 +76,42 @@ export class StatsRecorder {
   }
 
   /**
-   * Counts one request of `service` served by `version`, chosen as `selection`: the
-   * origin's status, or "origin_error".
+   * Counts one request of `service` served by `version` (kind `rule`: answered by the rule
+   * named `version`), chosen as `kind`: the origin's status, or "origin_error"; `retries`
+   * is the tries it took beyond the first.
    */
-  record(service: string, version: string, selection: Selection, status: number | "origin_error", latencyMs: number): void {
+  record(service: string, version: string, kind: SeriesKind, status: number | "origin_error", latencyMs: number, retries = 0): void {
+    const counters = this.countersOf(service, version, kind);
+    if (counters !== null) countRequest(counters, status, latencyMs, retries);
+  }
+
+  /** Counts a fault a rule injected into a request bound for `version`, chosen as `selection`. */
+  recordFault(service: string, version: string, selection: Selection, fault: InjectedFault): void {
+    const counters = this.countersOf(service, version, selection);
+    if (counters === null) return;
+    if (fault === "abort") counters.faultAborts++;
+    else counters.faultDelays++;
+  }
+
+  /** The counters of this time bucket's series; null (and counted as dropped) when the recorder is full. */
+  private countersOf(service: string, version: string, kind: SeriesKind): RevisionCounters | null {
     const start = bucketStart(this.now());
-    let counters = this.pending.get(service)?.get(start)?.[selectionIndex(selection)].get(version);
-    if (!counters) {
-      if (this.entries >= this.maxEntries) {
-        this.dropped++;
-        return;
-      }
-      counters = this.series(service, start, version, selection);
+    const counters = this.pending.get(service)?.get(start)?.[kindIndex(kind)].get(version);
+    if (counters) return counters;
+    if (this.entries >= this.maxEntries) {
+      this.dropped++;
+      return null;
     }
-    countRequest(counters, status, latencyMs);
+    return this.series(service, start, version, kind);
   }
 
   /** Creates the counters of a new series. */
-  private series(service: string, start: number, version: string, selection: Selection, counters = emptyCounters()): RevisionCounters {
+  private series(service: string, start: number, version: string, kind: SeriesKind, counters = emptyCounters()): RevisionCounters {
     let buckets = this.pending.get(service);
     if (!buckets) this.pending.set(service, (buckets = new Map()));
-    let bySelection = buckets.get(start);
-    if (!bySelection) buckets.set(start, (bySelection = [new Map(), new Map()]));
-    bySelection[selectionIndex(selection)].set(version, counters);
+    let byKind = buckets.get(start);
+    if (!byKind) buckets.set(start, (byKind = SERIES_KINDS.map(() => new Map())));
+    byKind[kindIndex(kind)].set(version, counters);
     this.entries++;
     return counters;
   }
@@ -154,10 +174,8 @@ export class StatsRecorder {
     for (const [service, buckets] of this.pending) {
       if (out.length >= maxServices) break;
       const batch: StatsBatch = { service, buckets: [] };
-      for (const [start, bySelection] of buckets) {
-        const series = SELECTIONS.flatMap((selection) =>
-          [...bySelection[selectionIndex(selection)]].map(([version, counters]) => ({ version, selection, counters })),
-        );
+      for (const [start, byKind] of buckets) {
+        const series = SERIES_KINDS.flatMap((selection, i) => [...byKind[i]].map(([version, counters]) => ({ version, selection, counters })));
         batch.buckets.push({ start, series });
       }
       out.push(batch);
@@ -172,7 +190,7 @@ export class StatsRecorder {
   private putBack(batch: StatsBatch): void {
     for (const bucket of batch.buckets) {
       for (const { version, selection, counters } of bucket.series) {
-        const existing = this.pending.get(batch.service)?.get(bucket.start)?.[selectionIndex(selection)].get(version);
+        const existing = this.pending.get(batch.service)?.get(bucket.start)?.[kindIndex(selection)].get(version);
         if (existing) mergeCounters(existing, counters);
         else if (this.entries < this.maxEntries) this.series(batch.service, bucket.start, version, selection, counters);
         else this.dropped += counters.requests;
@@ -190,22 +208,37 @@ export function flushMs(value: string | undefined): number {
   return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_FLUSH_MS;
 }
 
+type StatsEnv = Pick<Env, "STATS_STORE" | "STATS_FLUSH_MS">;
+
+function flushWhenDue(env: StatsEnv, ctx: WaitUntil): void {
+  isolateRecorder.maybeFlush(ctx, (batch) => statsStoreOf(env, batch.service).ingest(batch), flushMs(env.STATS_FLUSH_MS));
+}
+
 /**
- * The data plane's one call per proxied request: counts what `version` of `service`
- * answered (`status`, or "origin_error"), chosen as `selection`, and flushes this
- * isolate's counts to each service's StatsStore when due. Without an execution context
- * nothing is counted.
+ * The data plane's one call per proxied request (and per mirror copy, and per answer a
+ * rule gave itself): counts what `version` of `service` answered (`status`, or
+ * "origin_error"), chosen as `kind` (for `rule`, `version` names the rule), after
+ * `retries` tries beyond the first, and flushes this isolate's counts to each service's
+ * StatsStore when due. Without an execution context nothing is counted.
  */
 export function recordServed(
-  env: Pick<Env, "STATS_STORE" | "STATS_FLUSH_MS">,
+  env: StatsEnv,
   ctx: WaitUntil | undefined,
   service: string,
   version: string,
-  selection: Selection,
+  kind: SeriesKind,
   status: number | "origin_error",
   latencyMs: number,
+  retries = 0,
 ): void {
   if (ctx === undefined || env.STATS_STORE === undefined) return;
-  isolateRecorder.record(service, version, selection, status, latencyMs);
-  isolateRecorder.maybeFlush(ctx, (batch) => statsStoreOf(env, batch.service).ingest(batch), flushMs(env.STATS_FLUSH_MS));
+  isolateRecorder.record(service, version, kind, status, latencyMs, retries);
+  flushWhenDue(env, ctx);
+}
+
+/** Counts a fault a rule injected into a request the data plane had chosen `version` for, as `selection`. */
+export function recordFault(env: StatsEnv, ctx: WaitUntil | undefined, service: string, version: string, selection: Selection, fault: InjectedFault): void {
+  if (ctx === undefined || env.STATS_STORE === undefined) return;
+  isolateRecorder.recordFault(service, version, selection, fault);
+  flushWhenDue(env, ctx);
 }

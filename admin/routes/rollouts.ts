@@ -6,11 +6,11 @@
  */
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import { accessRoute, read, write } from "../authorization.ts";
-import { revisionTotals, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
+import { revisionTotals, ruleTotals, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
 import { WeirError } from "../../core/errors.ts";
 import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { RolloutView as CoreRolloutView } from "../../core/rollout.ts";
-import { MAX_SERIES_POINTS, revisionStatsView, statsSeriesView, StatsView as CoreStatsView } from "../../core/stats-view.ts";
+import { MAX_SERIES_POINTS, revisionStatsView, ruleStatsViews, statsSeriesView, StatsView as CoreStatsView } from "../../core/stats-view.ts";
 import { STATS_RETENTION_MS, statsStoreOf } from "../store/stats-store.ts";
 import { settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
 import { commonErrors, ErrorBody, jsonResponse, notFound, ServiceParams, writeErrors } from "../schemas.ts";
@@ -139,7 +139,7 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       path: "/v1/services/{stack}/{name}/stats",
       tags,
       summary:
-        "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, split into weighted and pinned traffic, status classes, origin errors, error rate, latency (weir stats); with `step`, also a series of counts per step. A removed service still answers, with the revisions it had and `removed`, until a new service takes its name",
+        "Per-revision edge statistics over a window (default 5m, 10s to 24h): requests, split into weighted, pinned and mirrored traffic, status classes, origin errors, error rate, retries, injected faults, latency, and the answers rules gave themselves (weir stats); with `step`, also a series of counts per step. A removed service still answers, with the revisions it had and `removed`, until a new service takes its name",
       request: { params: ServiceParams, query: StatsQuery },
       responses: { 200: jsonResponse(StatsView, "Statistics of the service's revisions"), ...commonErrors, ...notFound, 422: writeErrors[422] },
     }),
@@ -163,6 +163,7 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
           from: new Date(from).toISOString(),
           to: new Date(to).toISOString(),
           revisions: versions.map((v) => revisionStatsView(v, totals.get(v))),
+          rules: ruleStatsViews(ruleTotals(rows)),
           ...(removed ? { removed } : {}),
           ...(stepRows === undefined || step === undefined ? {} : { series: statsSeriesView(stepRows, versions, from, to, step, query.step as string) }),
         },

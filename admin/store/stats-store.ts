@@ -2,12 +2,12 @@
  * @module admin/store/stats-store
  * The StatsStore Durable Object (issue 6): one per service (named `stack/name`), holding
  * the edge statistics the data plane flushes, one SQLite row per time bucket, revision
- * and selection (weighted or pinned, issue 9). Kept apart from the ConfigStore so that
+ * and selection (weighted, pinned, mirror; or a rule's own answers, DESIGN §10). Kept apart from the ConfigStore so that
  * flushes from every isolate never queue behind config writes, and each service's counts
  * scale on their own object. Rows older than STATS_RETENTION_MS are pruned as new counts
  * arrive, or by the alarm once the service is removed (its counts are kept until then, or
  * until a new service takes the name). A store from before the split keeps its rows,
- * unsplit (selection '').
+ * unsplit (selection ''); one from before the retry and fault counters gets them, as 0.
  */
 import { DurableObject } from "cloudflare:workers";
 import {
@@ -17,7 +17,7 @@ import {
   STATS_BUCKET_MS,
   type LegacyStatsBucket,
   type RevisionCounters,
-  type Selection,
+  type SeriesKind,
   type StatsBatch,
   type StatsRow,
   type WindowRow,
@@ -30,10 +30,16 @@ const PRUNE_EVERY_MS = 60_000;
 
 const STATUS_COLUMNS = ["s1", "s2", "s3", "s4", "s5"];
 const LATENCY_COLUMNS = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `l${i}`);
-const COUNT_COLUMNS = ["requests", ...STATUS_COLUMNS, "origin_errors", "latency_sum", ...LATENCY_COLUMNS];
-const COUNT_DEFINITIONS = COUNT_COLUMNS.map((c) => `${c} ${c === "latency_sum" ? "REAL" : "INTEGER"} NOT NULL DEFAULT 0`).join(", ");
+/** counters added after the first tables: a store from before them gets them by ALTER TABLE */
+const LATER_COLUMNS = ["retries", "fault_aborts", "fault_delays"];
+const COUNT_COLUMNS = ["requests", ...STATUS_COLUMNS, "origin_errors", "latency_sum", ...LATENCY_COLUMNS, ...LATER_COLUMNS];
+const definition = (c: string) => `${c} ${c === "latency_sum" ? "REAL" : "INTEGER"} NOT NULL DEFAULT 0`;
+const COUNT_DEFINITIONS = COUNT_COLUMNS.map(definition).join(", ");
 
-/** `selection` is 'weighted', 'pinned', or '' (UNSPLIT) for counts recorded before the split. */
+/**
+ * `selection` is 'weighted', 'pinned', 'mirror', 'rule' (then `version` holds the rule's
+ * name), or '' (UNSPLIT) for counts recorded before the split.
+ */
 const schema = (table: string) => `CREATE TABLE IF NOT EXISTS ${table} (
   start INTEGER NOT NULL, version TEXT NOT NULL, selection TEXT NOT NULL DEFAULT '',
   ${COUNT_DEFINITIONS},
@@ -65,6 +71,10 @@ function row(counters: RevisionCounters): number[] {
     count(counters.originErrors),
     count(counters.latencySumMs),
     ...LATENCY_COLUMNS.map((_, i) => count(counters.latency?.[i])),
+    // isolates from before these counters send none
+    count(counters.retries),
+    count(counters.faultAborts),
+    count(counters.faultDelays),
   ];
 }
 
@@ -75,12 +85,20 @@ function counters(r: Record<string, SqlStorageValue>): RevisionCounters {
   c.originErrors = Number(r.origin_errors);
   c.latencySumMs = Number(r.latency_sum);
   c.latency = LATENCY_COLUMNS.map((col) => Number(r[col]));
+  c.retries = Number(r.retries);
+  c.faultAborts = Number(r.fault_aborts);
+  c.faultDelays = Number(r.fault_delays);
   return c;
 }
 
+function selectionOf(value: SqlStorageValue): SeriesKind | null {
+  return value === UNSPLIT ? null : (String(value) as SeriesKind);
+}
+
 /**
- * Creates the table; a store from before the split (table `stats` keyed by start and
- * version only) is rebuilt with the `selection` column, its rows kept as unsplit.
+ * Creates the table. A store from before the retry and fault counters gets their columns
+ * (0 in old rows); one from before the split (table `stats` keyed by start and version
+ * only) is then rebuilt with the `selection` column, its rows kept as unsplit.
  */
 export function migrateStatsTables(storage: DurableObjectStorage): void {
   const sql = storage.sql;
@@ -89,6 +107,9 @@ export function migrateStatsTables(storage: DurableObjectStorage): void {
     if (existing === undefined) {
       sql.exec(schema("stats"));
       return;
+    }
+    for (const column of LATER_COLUMNS) {
+      if (!new RegExp(`\\b${column}\\b`).test(existing.sql)) sql.exec(`ALTER TABLE stats ADD COLUMN ${definition(column)}`);
     }
     if (/\bselection\b/.test(existing.sql)) return;
     const columns = COUNT_COLUMNS.join(", ");
@@ -128,14 +149,14 @@ export class StatsStore extends DurableObject<Env> {
   }
 
   /**
-   * Counts per revision and selection over the time buckets that overlap (fromMs, toMs];
+   * Counts per revision (or rule) and selection over the time buckets that overlap (fromMs, toMs];
    * `toMs` defaults to now. A bucket is counted whole, so a window is exact to
    * STATS_BUCKET_MS. A list, not an object keyed by version: versions are user-chosen names.
    */
   window(fromMs: number, toMs: number = Date.now()): WindowRow[] {
     return this.sql.exec(SUMS, fromMs - STATS_BUCKET_MS, toMs).toArray().map((r) => ({
       version: String(r.version),
-      selection: r.selection === UNSPLIT ? null : (String(r.selection) as Selection),
+      selection: selectionOf(r.selection),
       counters: counters(r),
     }));
   }
@@ -148,7 +169,7 @@ export class StatsStore extends DurableObject<Env> {
     return this.sql.exec(STEP_SUMS, stepMs, fromMs - STATS_BUCKET_MS, toMs).toArray().map((r) => ({
       start: Number(r.step_start),
       version: String(r.version),
-      selection: r.selection === UNSPLIT ? null : (String(r.selection) as Selection),
+      selection: selectionOf(r.selection),
       counters: counters(r),
     }));
   }

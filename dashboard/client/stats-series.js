@@ -61,8 +61,9 @@ export function averagePerSecond(stats, version) {
 
 /**
  * A revision's REQ/S and ERRORS cells over the stats window: all its traffic, and, when
- * some of it was pinned (Weir-Revision header, version host or domain) or counted before
- * the split, the weighted part the rollout analysis judges.
+ * some of it was pinned (Weir-Revision header, version host or domain, a rule's version),
+ * mirrored (a rule's mirror copies) or counted before the split, the weighted part the
+ * rollout analysis judges.
  * @param {StatsView} stats
  * @param {string} version
  * @returns {{ requests: TrafficCell, errors: TrafficCell }}
@@ -75,16 +76,19 @@ export function revisionTraffic(stats, version) {
   if (!r) return { requests: { text: perSecond(0), note: "", title: "" }, errors: { text: formatRate(null), note: "", title: "" } };
   const split = r.weighted.requests !== r.requests;
   const over = `over the last ${stats.window}`;
+  // a rule's mirror copies: shown in the totals, never judged
+  const mirrored = r.mirrored.requests > 0 ? `, ${r.mirrored.requests} mirror copies` : "";
+  const mirroredErrors = r.mirrored.requests > 0 ? `, mirror copies: ${r.mirrored.errors} of ${r.mirrored.responses}` : "";
   return {
     requests: {
       text: perSecond(r.requests),
       note: split ? `weighted ${perSecond(r.weighted.requests)}` : "",
-      title: `${r.requests} requests ${over}: ${r.weighted.requests} sent by the weights, ${r.pinned.requests} pinned to ${version}`,
+      title: `${r.requests} requests ${over}: ${r.weighted.requests} sent by the weights, ${r.pinned.requests} pinned to ${version}${mirrored}`,
     },
     errors: {
       text: formatRate(r.errorRate),
       note: split ? `weighted ${formatRate(r.weighted.errorRate)}` : "",
-      title: `${r.errors} of ${r.responses} responses failed ${over}; weighted traffic (what a rollout judges): ${r.weighted.errors} of ${r.weighted.responses}, pinned: ${r.pinned.errors} of ${r.pinned.responses}`,
+      title: `${r.errors} of ${r.responses} responses failed ${over}; weighted traffic (what a rollout judges): ${r.weighted.errors} of ${r.weighted.responses}, pinned: ${r.pinned.errors} of ${r.pinned.responses}${mirroredErrors}`,
     },
   };
 }

@@ -41,7 +41,7 @@ describe("GET …/stats with step", () => {
     expect(view.revisions.map((r: { pinned: { requests: number } }) => r.pinned.requests)).toEqual([1, 2]);
     const none = { requests: 0, responses: 0, errors: 0, errorRate: null };
     const empty = points.find((p) => p.revisions.every((r) => r.requests === 0));
-    expect(empty?.revisions[0]).toEqual({ version: "v0", ...none, weighted: none, pinned: none });
+    expect(empty?.revisions[0]).toEqual({ version: "v0", ...none, weighted: none, pinned: none, mirrored: none });
   });
 
   it("sums the stats buckets of each step per selection and keeps error rates per step", async () => {
@@ -78,8 +78,8 @@ describe("GET …/stats with step", () => {
     const view = await json(await api("GET", `/v1/services/${stack}/svc/stats?window=5m&step=1m`));
     const byStart = new Map(view.series.points.map((p: { at: string; revisions: unknown[] }) => [Date.parse(p.at), p.revisions[0]]));
     const part = (requests: number, errors: number, errorRate: number | null) => ({ requests, responses: requests, errors, errorRate });
-    expect(byStart.get(previous)).toEqual({ version: "v0", ...part(10, 5, 50), weighted: part(6, 2, 100 / 3), pinned: part(2, 2, 100) });
-    expect(byStart.get(thisStep)).toEqual({ version: "v0", ...part(2, 0, 0), weighted: part(0, 0, null), pinned: part(2, 0, 0) });
+    expect(byStart.get(previous)).toEqual({ version: "v0", ...part(10, 5, 50), weighted: part(6, 2, 100 / 3), pinned: part(2, 2, 100), mirrored: part(0, 0, null) });
+    expect(byStart.get(thisStep)).toEqual({ version: "v0", ...part(2, 0, 0), weighted: part(0, 0, null), pinned: part(2, 0, 0), mirrored: part(0, 0, null) });
     expect(view.revisions[0]).toMatchObject({ requests: 12, errors: 5, weighted: { requests: 6 }, pinned: { requests: 4 } });
   });
 
@@ -94,5 +94,32 @@ describe("GET …/stats with step", () => {
     expect(await expectError(await api("GET", path("window=24h&step=10s")), 422, "invalid")).toMatch(/more than 500 points over 24h: use a step of at least 3m/);
     // without step there is no series
     expect((await json(await api("GET", path("window=1m")))).series).toBeUndefined();
+  });
+});
+
+describe("GET …/stats and traffic rules (DESIGN §10)", () => {
+  it("shows a revision's mirrored part, retries and faults, and the answers rules gave themselves", async () => {
+    const stack = uniqueStack("series");
+    await run(stack);
+    await stage(stack, "svc", "v4", origin("hello"), 0);
+    const rules = [
+      { name: "shadow", match: { path: { prefix: "/m" } }, mirror: { version: "v4" } },
+      { name: "maintenance", match: { path: { prefix: "/down" } }, respond: { status: 503, body: "later" } },
+    ];
+    await json(await api("PUT", `/v1/services/${stack}/svc/rules`, { body: { rules } }));
+    for (const path of ["/m", "/m", "/down"]) {
+      const res = await call(`http://svc.${stack}.weir.localhost${path}`, {}, { ROUTE_CACHE_MS: "0" });
+      await res.arrayBuffer();
+    }
+    const view = await json(await api("GET", `/v1/services/${stack}/svc/stats?window=1m&step=10s`));
+    type Part = { requests: number };
+    type Line = { version: string; requests: number; weighted: Part; pinned: Part; mirrored: Part; retries: number; faultAborts: number; faultDelays: number };
+    expect((view.revisions as Line[]).map((r) => [r.version, r.requests, r.weighted.requests, r.mirrored.requests, r.retries, r.faultAborts, r.faultDelays])).toEqual([
+      ["v0", 2, 2, 0, 0, 0, 0],
+      ["v4", 2, 0, 2, 0, 0, 0],
+    ]);
+    expect(view.rules).toEqual([{ name: "maintenance", requests: 1, status: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 1 } }]);
+    const mirrored = (view.series.points as { revisions: Line[] }[]).reduce((sum, p) => sum + p.revisions[1].mirrored.requests, 0);
+    expect(mirrored).toBe(2);
   });
 });

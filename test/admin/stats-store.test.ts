@@ -107,6 +107,45 @@ describe("StatsStore", () => {
     expect(sums(await stub.window(now - 60_000, now + 1)).v0.requests).toBe(8);
   });
 
+  it("adds the retry and fault counters to a store created before them, its rows kept with 0", async () => {
+    const stub = statsStoreOf(env, "stats/before-rules");
+    const now = bucketStart(Date.now());
+    await runInDurableObject(stub, (_instance, state) => {
+      const sql = state.storage.sql;
+      // the split table as it was before rules' counters (issue 9)
+      sql.exec(`DROP TABLE stats`);
+      const columns = ["requests", "s1", "s2", "s3", "s4", "s5", "origin_errors", "latency_sum", ...Array.from({ length: 12 }, (_, i) => `l${i}`)];
+      sql.exec(
+        `CREATE TABLE stats (start INTEGER NOT NULL, version TEXT NOT NULL, selection TEXT NOT NULL DEFAULT '', ${columns.map((c) => `${c} ${c === "latency_sum" ? "REAL" : "INTEGER"} NOT NULL DEFAULT 0`).join(", ")}, PRIMARY KEY (start, version, selection))`,
+      );
+      sql.exec(`INSERT INTO stats (start, version, selection, requests, s2, l2, latency_sum) VALUES (?, 'v0', 'weighted', 7, 7, 7, 140)`, now);
+      migrateStatsTables(state.storage);
+      migrateStatsTables(state.storage);
+      const table = sql.exec<{ sql: string }>(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'stats'`).one();
+      for (const column of ["retries", "fault_aborts", "fault_delays"]) expect(table.sql).toContain(column);
+    });
+    const retried = countersOf({ ok: 1 });
+    retried.retries = 2;
+    retried.faultDelays = 1;
+    await stub.ingest({ service: "stats/before-rules", buckets: [{ start: now, series: [{ version: "v0", selection: "weighted", counters: retried }] }] });
+    const rows = await stub.window(now - 60_000, now + 1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ version: "v0", selection: "weighted", counters: { requests: 8, retries: 2, faultAborts: 0, faultDelays: 1 } });
+  });
+
+  it("keeps mirror copies and rules' own answers as their own series", async () => {
+    const store = statsStoreOf(env, "stats/kinds");
+    const now = bucketStart(Date.now());
+    await store.ingest(batch("stats/kinds", now, { v4: { s5xx: 3 } }, "mirror"));
+    await store.ingest({ service: "stats/kinds", buckets: [{ start: now, series: [{ version: "v4", selection: "rule", counters: countersOf({ ok: 2 }) }] }] });
+    const rows = await store.window(now - 60_000, now + 1);
+    expect(rows.map((r) => [r.version, r.selection, r.counters.requests])).toEqual([
+      ["v4", "mirror", 3],
+      ["v4", "rule", 2],
+    ]);
+    expect(revisionTotals(rows).get("v4")).toMatchObject({ all: { requests: 3 }, mirror: { requests: 3 }, weighted: { requests: 0 } });
+  });
+
   it("counts only the time buckets inside the window", async () => {
     const store = statsStoreOf(env, "stats/window");
     const now = bucketStart(Date.now());

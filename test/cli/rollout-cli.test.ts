@@ -105,10 +105,10 @@ describe("weir stats and ps", () => {
     ]);
     const table = await ok("stats", "cli/st", "--window", "1h");
     expect(table.split("\n")[0]).toMatch(
-      /^REVISION +REQUESTS +WEIGHTED +PINNED +2XX +3XX +4XX +5XX +ORIGIN ERRORS +ERROR RATE +WEIGHTED ERROR RATE +P50 +P95 +P99$/,
+      /^REVISION +REQUESTS +WEIGHTED +PINNED +MIRRORED +RETRIES +ABORTED +DELAYED +2XX +3XX +4XX +5XX +ORIGIN ERRORS +ERROR RATE +WEIGHTED ERROR RATE +P50 +P95 +P99$/,
     );
     // version-host traffic is pinned: it shows, but is not what a rollout judges
-    expect(table).toMatch(/\nbad +4 +0 +4 +0 +0 +0 +4 +0 +100% +- /);
+    expect(table).toMatch(/\nbad +4 +0 +4 +0 +0 +0 +0 +0 +0 +0 +4 +0 +100% +- /);
     await fails(["stats", "cli/st", "--window", "1s"], "window 1s must be between 10s and 24h");
 
     const ps = await ok("ps");

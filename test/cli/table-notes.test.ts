@@ -1,9 +1,10 @@
 // Notes under CLI tables (issue 9): `weir history` under HISTORY_KEEP says how many older
 // changes the store no longer keeps and from which version rollback works (item 10);
-// `weir stats` of a removed service says it was removed and why it still answers (item 11).
+// `weir stats` of a removed service says it was removed and why it still answers (item 11);
+// under its table, what traffic rules answered themselves (DESIGN §10).
 import { describe, expect, it } from "vitest";
 import { prunedNote } from "../../cli/commands/history.ts";
-import { removedNote } from "../../cli/commands/stats.ts";
+import { removedNote, ruleStatsTable } from "../../cli/commands/stats.ts";
 
 describe("weir history pruned note", () => {
   const pruned = {
@@ -34,5 +35,23 @@ describe("weir stats removed note", () => {
     expect(removedNote({ service: "test/svc", removed: { configVersion: 12, at: "2026-11-26T10:00:00Z" } })).toBe(
       "test/svc was removed (config version 12); its statistics are kept until a new service takes the name\n",
     );
+  });
+});
+
+describe("weir stats rules table", () => {
+  it("lists what rules answered themselves, and nothing when none did (or an older API sent no field)", () => {
+    expect(ruleStatsTable({ rules: [] })).toBe("");
+    expect(ruleStatsTable({} as never)).toBe("");
+    const table = ruleStatsTable({
+      rules: [
+        { name: "maintenance", requests: 12, status: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 12 } },
+        { name: "moved", requests: 3, status: { "1xx": 0, "2xx": 0, "3xx": 3, "4xx": 0, "5xx": 0 } },
+      ],
+    });
+    const lines = table.split("\n");
+    expect(lines[0]).toBe("");
+    expect(lines[1]).toMatch(/^RULE +ANSWERED +2XX +3XX +4XX +5XX$/);
+    expect(lines[2]).toMatch(/^maintenance +12 +0 +0 +0 +12$/);
+    expect(lines[3]).toMatch(/^moved +3 +0 +3 +0 +0$/);
   });
 });

@@ -13,13 +13,14 @@ import {
   mergeCounters,
   responsesOf,
   revisionTotals,
+  ruleTotals,
   seriesOf,
   STATS_BUCKET_MS,
   weightedCounts,
   type StatsBatch,
   type WindowRow,
 } from "../../core/edge-stats.ts";
-import { revisionStatsView } from "../../core/stats-view.ts";
+import { revisionStatsView, ruleStatsViews } from "../../core/stats-view.ts";
 
 function counters(spec: { ok?: number; s5xx?: number; s4xx?: number; originErrors?: number; latencyMs?: number }) {
   const c = emptyCounters();
@@ -191,19 +192,88 @@ describe("stats view", () => {
       all: counters({ ok: 3, s5xx: 1, latencyMs: 40 }),
       weighted: counters({ ok: 1, s5xx: 1, latencyMs: 40 }),
       pinned: counters({ ok: 2, latencyMs: 40 }),
+      mirror: emptyCounters(),
     });
     expect(view).toEqual({
       version: "v3",
       requests: 4,
       weighted: { requests: 2, responses: 2, errors: 1, errorRate: 50 },
       pinned: { requests: 2, responses: 2, errors: 0, errorRate: 0 },
+      mirrored: { requests: 0, responses: 0, errors: 0, errorRate: null },
       responses: 4,
       status: { "1xx": 0, "2xx": 3, "3xx": 0, "4xx": 0, "5xx": 1 },
       originErrors: 0,
       errors: 1,
       errorRate: 25,
+      retries: 0,
+      faultAborts: 0,
+      faultDelays: 0,
       latencyMs: { mean: 40, p50: 50, p95: 50, p99: 50 },
     });
     expect(revisionStatsView("v9", undefined)).toMatchObject({ requests: 0, weighted: { requests: 0, errorRate: null }, pinned: { requests: 0 } });
+  });
+});
+
+describe("mirrors, retries, faults and rules' own answers (DESIGN §10)", () => {
+  const rows = (): WindowRow[] => {
+    const retried = counters({ ok: 2 });
+    retried.retries = 3;
+    const aborted = emptyCounters();
+    aborted.faultAborts = 7;
+    return [
+      { version: "v3", selection: "weighted", counters: counters({ ok: 20 }) },
+      { version: "v3", selection: "weighted", counters: aborted },
+      { version: "v3", selection: "pinned", counters: retried },
+      // a mirror copy that failed every time: shown, never judged
+      { version: "v3", selection: "mirror", counters: counters({ s5xx: 40 }) },
+      // a rule named like a revision stays the rule's
+      { version: "v3", selection: "rule", counters: counters({ s5xx: 7 }) },
+      { version: "moved", selection: "rule", counters: (() => { const c = emptyCounters(); countRequest(c, 301, 0); countRequest(c, 301, 0); return c; })() },
+    ];
+  };
+
+  it("judges only the weighted part: mirror copies, injected aborts and rule answers never fail a canary", () => {
+    const weighted = weightedCounts(rows()).get("v3");
+    expect(weighted).toMatchObject({ requests: 20, originErrors: 0, faultAborts: 7 });
+    expect(analyzeCanary("v3", weighted, { maxErrorRate: 5, minRequests: 10 }).verdict).toBe("pass");
+  });
+
+  it("keeps a revision's mirrored part, retries and faults, and rules' answers apart by name", () => {
+    const totals = revisionTotals(rows());
+    expect([...totals.keys()]).toEqual(["v3"]);
+    const view = revisionStatsView("v3", totals.get("v3"));
+    expect(view).toMatchObject({
+      requests: 62,
+      weighted: { requests: 20, errors: 0 },
+      pinned: { requests: 2 },
+      mirrored: { requests: 40, errors: 40, errorRate: 100 },
+      retries: 3,
+      faultAborts: 7,
+    });
+    expect(ruleStatsViews(ruleTotals(rows()))).toEqual([
+      { name: "moved", requests: 2, status: { "1xx": 0, "2xx": 0, "3xx": 2, "4xx": 0, "5xx": 0 } },
+      { name: "v3", requests: 7, status: { "1xx": 0, "2xx": 0, "3xx": 0, "4xx": 0, "5xx": 7 } },
+    ]);
+  });
+
+  it("merges counts from isolates that predate the retry and fault counters", () => {
+    const old = counters({ ok: 1 }) as Partial<ReturnType<typeof emptyCounters>>;
+    delete old.retries;
+    delete old.faultAborts;
+    delete old.faultDelays;
+    const into = counters({ ok: 1 });
+    into.retries = 1;
+    expect(mergeCounters(into, old as ReturnType<typeof emptyCounters>)).toMatchObject({ requests: 2, retries: 1, faultAborts: 0, faultDelays: 0 });
+  });
+
+  it("reads stored series of every kind and drops unknown ones", () => {
+    const got = seriesOf({
+      series: [
+        { version: "v4", selection: "mirror", counters: emptyCounters() },
+        { version: "moved", selection: "rule", counters: emptyCounters() },
+        { version: "x", selection: "shadow", counters: emptyCounters() },
+      ],
+    });
+    expect(got.map((r) => `${r.version}:${r.selection}`)).toEqual(["v4:mirror", "moved:rule"]);
   });
 });

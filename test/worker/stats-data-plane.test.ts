@@ -3,7 +3,7 @@
 // StatsStore, checked against the responses the test itself received from real origins.
 import { describe, expect, it } from "vitest";
 import { statsStoreOf } from "../../admin/store/stats-store.ts";
-import { revisionTotals, type RevisionTotals } from "../../core/edge-stats.ts";
+import { revisionTotals, ruleTotals, weightedCounts, type RevisionTotals } from "../../core/edge-stats.ts";
 import { call, env, origin, seed } from "./helpers.ts";
 
 const failing = () => `http://127.0.0.1:${(env.ORIGINS as unknown as { failing: number }).failing}`;
@@ -119,39 +119,72 @@ describe("edge statistics from the data plane", () => {
 });
 
 describe("edge statistics of traffic rules (DESIGN §10)", () => {
-  it("a rule's split counts as weighted, a rule's version as pinned; mirrors, aborts and redirects are not counted", async () => {
+  const get = async (stack: string, path: string, headers: Record<string, string> = {}) => {
+    const res = await call(`http://svc.${stack}.weir.localhost${path}`, { headers }, { STATS_FLUSH_MS: "0" });
+    await res.arrayBuffer();
+    return res;
+  };
+
+  it("count each request as what it is: a split as weighted, a rule's version as pinned, a mirror copy as mirrored, injected aborts and redirects as the rule's", async () => {
     const stack = unique();
     await seed({
       stack,
       name: "svc",
       origins: [origin("hello")],
-      revisions: { v3: { origins: [origin("helloV3")], weight: 0 }, v4: { origins: [origin("echo")], weight: 0 } },
+      revisions: { v3: { origins: [origin("helloV3")], weight: 0 }, v4: { origins: [failing()], weight: 0 } },
       rules: [
+        // the mirror's revision fails every copy: the client never sees it, no rollout judges it
         { name: "beta", match: { headers: [{ name: "x-beta", exact: "1" }] }, version: "v3", mirror: { version: "v4" } },
         { name: "chaos", match: { headers: [{ name: "x-chaos", exact: "1" }] }, fault: { abort: { status: 503, percent: 100 } } },
         { name: "moved", match: { path: { prefix: "/old" } }, redirect: { path: "/new" } },
         { name: "split", weights: { v3: 50, v0: 50 } },
       ],
     });
-    const get = async (path: string, headers: Record<string, string> = {}) => {
-      const res = await call(`http://svc.${stack}.weir.localhost${path}`, { headers }, { STATS_FLUSH_MS: "0" });
-      await res.arrayBuffer();
-      return res;
-    };
-    for (let i = 0; i < 4; i++) await get("/", { "x-beta": "1" });
-    for (let i = 0; i < 3; i++) expect((await get("/", { "x-chaos": "1" })).status).toBe(503);
-    for (let i = 0; i < 2; i++) expect((await get("/old")).status).toBe(302);
+    for (let i = 0; i < 4; i++) expect((await get(stack, "/", { "x-beta": "1" })).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await get(stack, "/", { "x-chaos": "1" })).status).toBe(503);
+    for (let i = 0; i < 2; i++) expect((await get(stack, "/old")).status).toBe(302);
     const split: Record<string, number> = {};
     for (let i = 0; i < 20; i++) {
-      const v = (await get("/")).headers.get("weir-revision") as string;
+      const v = (await get(stack, "/")).headers.get("weir-revision") as string;
       split[v] = (split[v] ?? 0) + 1;
     }
-    const totals = await totalsOf(`${stack}/svc`);
-    expect(totals.get("v3")?.pinned.requests).toBe(4);
-    expect(totals.get("v3")?.weighted.requests ?? 0).toBe(split.v3 ?? 0);
-    expect(totals.get("v0")?.weighted.requests ?? 0).toBe(split.v0 ?? 0);
-    // the mirror's copies to v4, the injected aborts and the redirects reached no count
-    expect(totals.get("v4")).toBeUndefined();
-    expect((totals.get("v0")?.all.requests ?? 0) + (totals.get("v3")?.all.requests ?? 0)).toBe(4 + 20);
+    const rows = await statsStoreOf(env, `${stack}/svc`).window(Date.now() - 60_000, Date.now() + 1);
+    const totals = revisionTotals(rows);
+    const v3 = totals.get("v3")!;
+    const v0 = totals.get("v0")!;
+    const v4 = totals.get("v4")!;
+    expect(v3.pinned.requests).toBe(4);
+    expect(v3.weighted.requests).toBe(split.v3 ?? 0);
+    // the chaos rule routes by the service's weights (v0 only): its aborts are v0's, apart
+    // from its requests, and the rule's answers
+    expect(v0.weighted).toMatchObject({ requests: split.v0 ?? 0, faultAborts: 3 });
+    expect(v0.all.requests + v3.all.requests).toBe(4 + 20);
+    expect(v4.mirror).toMatchObject({ requests: 4, status: [0, 0, 0, 0, 4] });
+    expect(v4.weighted.requests + v4.pinned.requests).toBe(0);
+    expect(weightedCounts(rows).get("v4")?.requests ?? 0).toBe(0);
+    const rules = ruleTotals(rows);
+    expect([...rules.keys()].sort()).toEqual(["chaos", "moved"]);
+    expect(rules.get("chaos")).toMatchObject({ requests: 3, status: [0, 0, 0, 0, 3] });
+    expect(rules.get("moved")).toMatchObject({ requests: 2, status: [0, 0, 2, 0, 0] });
+  });
+
+  it("count a retried request once, with its last answer and its retries; injected delays beside it", async () => {
+    const stack = unique();
+    await seed({
+      stack,
+      name: "svc",
+      origins: [origin("flaky")],
+      rules: [
+        { name: "retry", match: { headers: [{ name: "x-retry", exact: "1" }] }, retries: { attempts: 2, on: ["503"] } },
+        { name: "slow", match: { headers: [{ name: "x-slow", exact: "1" }] }, fault: { delay: { ms: 5, percent: 100 } } },
+      ],
+    });
+    // the flaky origin answers each new id's first request 503, the next 200
+    for (let i = 0; i < 5; i++) expect((await get(stack, "/", { "x-retry": "1", "x-flaky-id": `${stack}-r${i}` })).status).toBe(200);
+    // without the rule, no retry: the client gets the 503
+    expect((await get(stack, "/", { "x-flaky-id": `${stack}-plain` })).status).toBe(503);
+    for (let i = 0; i < 2; i++) expect((await get(stack, "/", { "x-slow": "1", "x-flaky-id": `${stack}-s` })).status).toBe(i === 0 ? 503 : 200);
+    const v0 = (await totalsOf(`${stack}/svc`)).get("v0")!;
+    expect(v0.weighted).toMatchObject({ requests: 8, status: [0, 6, 0, 0, 2], retries: 5, faultDelays: 2, faultAborts: 0 });
   });
 });

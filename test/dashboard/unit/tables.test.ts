@@ -46,14 +46,18 @@ describe("psRows", () => {
 /** A traffic part as the stats route writes it: `errors` of `requests`, every request answered. */
 const part = (requests: number, errors: number) => ({ requests, responses: requests, errors, errorRate: requests === 0 ? null : (errors / requests) * 100 });
 
-/** A revision's line of the stats view from its weighted and pinned parts. */
-function revision(version: string, weighted: [number, number], pinned: [number, number] = [0, 0]): StatsView["revisions"][number] {
-  const all = part(weighted[0] + pinned[0], weighted[1] + pinned[1]);
+/** A revision's line of the stats view from its weighted, pinned and mirrored parts. */
+function revision(version: string, weighted: [number, number], pinned: [number, number] = [0, 0], mirrored: [number, number] = [0, 0]): StatsView["revisions"][number] {
+  const all = part(weighted[0] + pinned[0] + mirrored[0], weighted[1] + pinned[1] + mirrored[1]);
   return {
     version,
     ...all,
     weighted: part(...weighted),
     pinned: part(...pinned),
+    mirrored: part(...mirrored),
+    retries: 0,
+    faultAborts: 0,
+    faultDelays: 0,
     status: { "1xx": 0, "2xx": all.requests - all.errors, "3xx": 0, "4xx": 0, "5xx": all.errors },
     originErrors: 0,
     latencyMs: { mean: null, p50: null, p95: null, p99: null },
@@ -61,7 +65,7 @@ function revision(version: string, weighted: [number, number], pinned: [number, 
 }
 
 /** A revision in a point of the series. */
-const point = (version: string, requests: number, errors: number) => ({ version, ...part(requests, errors), weighted: part(requests, errors), pinned: part(0, 0) });
+const point = (version: string, requests: number, errors: number) => ({ version, ...part(requests, errors), weighted: part(requests, errors), pinned: part(0, 0), mirrored: part(0, 0) });
 
 describe("chart series", () => {
   const stats: StatsView = {
@@ -70,6 +74,7 @@ describe("chart series", () => {
     from: "2026-04-20T11:45:00.000Z",
     to: "2026-04-20T12:00:00.000Z",
     revisions: [revision("v0", [90, 3]), revision("v3", [0, 0])],
+    rules: [],
     series: {
       step: "30s",
       points: [
@@ -90,7 +95,7 @@ describe("chart series", () => {
 });
 
 describe("revision traffic cells", () => {
-  const window = { service: "test/svc", window: "15m", from: "2026-04-20T11:45:00.000Z", to: "2026-04-20T12:00:00.000Z" };
+  const window = { service: "test/svc", window: "15m", from: "2026-04-20T11:45:00.000Z", to: "2026-04-20T12:00:00.000Z", rules: [] };
   it("show all traffic, and the weighted part below it only when some traffic was pinned", () => {
     // 900 s: 1,800 weighted requests (18 failed) and 900 pinned (90 failed)
     const stats: StatsView = { ...window, revisions: [revision("v0", [1800, 0]), revision("v3", [1800, 18], [900, 90])] };
@@ -107,6 +112,13 @@ describe("revision traffic cells", () => {
     const stats: StatsView = { ...window, revisions: [revision("v3", [0, 0], [90, 9])] };
     expect(revisionTraffic(stats, "v3").requests).toMatchObject({ text: "0.1/s", note: "weighted 0/s" });
     expect(revisionTraffic(stats, "v3").errors).toMatchObject({ text: "10%", note: "weighted –" });
+  });
+  it("name a rule's mirror copies, which the weighted part leaves out", () => {
+    const stats: StatsView = { ...window, revisions: [revision("v4", [0, 0], [0, 0], [90, 90])] };
+    expect(revisionTraffic(stats, "v4")).toEqual({
+      requests: { text: "0.1/s", note: "weighted 0/s", title: "90 requests over the last 15m: 0 sent by the weights, 0 pinned to v4, 90 mirror copies" },
+      errors: { text: "100%", note: "weighted –", title: "90 of 90 responses failed over the last 15m; weighted traffic (what a rollout judges): 0 of 0, pinned: 0 of 0, mirror copies: 90 of 90" },
+    });
   });
   it("show nothing served for a revision the view does not have", () => {
     const stats: StatsView = { ...window, revisions: [] };
