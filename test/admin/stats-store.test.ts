@@ -37,6 +37,18 @@ function sums(rows: WindowRow[]): Record<string, RevisionCounters> {
   return Object.fromEntries([...revisionTotals(rows)].map(([v, t]) => [v, t.all]));
 }
 
+/** Replaces the store's table with the one a StatsStore created before `change`. */
+function recreateTableAsBefore(sql: SqlStorage, change: "split" | "rule counters"): void {
+  sql.exec(`DROP TABLE stats`);
+  const columns = ["requests", "s1", "s2", "s3", "s4", "s5", "origin_errors", "latency_sum", ...Array.from({ length: 12 }, (_, i) => `l${i}`)];
+  const counts = columns.map((c) => `${c} ${c === "latency_sum" ? "REAL" : "INTEGER"} NOT NULL DEFAULT 0`).join(", ");
+  sql.exec(
+    change === "split"
+      ? `CREATE TABLE stats (start INTEGER NOT NULL, version TEXT NOT NULL, ${counts}, PRIMARY KEY (start, version))`
+      : `CREATE TABLE stats (start INTEGER NOT NULL, version TEXT NOT NULL, selection TEXT NOT NULL DEFAULT '', ${counts}, PRIMARY KEY (start, version, selection))`,
+  );
+}
+
 describe("StatsStore", () => {
   it("adds up batches from several isolates per revision", async () => {
     const store = statsStoreOf(env, "stats/merge");
@@ -86,11 +98,7 @@ describe("StatsStore", () => {
     await runInDurableObject(stub, (_instance, state) => {
       const sql = state.storage.sql;
       // the table exactly as the first StatsStores created it, with a row in it
-      sql.exec(`DROP TABLE stats`);
-      const columns = ["requests", "s1", "s2", "s3", "s4", "s5", "origin_errors", "latency_sum", ...Array.from({ length: 12 }, (_, i) => `l${i}`)];
-      sql.exec(
-        `CREATE TABLE stats (start INTEGER NOT NULL, version TEXT NOT NULL, ${columns.map((c) => `${c} ${c === "latency_sum" ? "REAL" : "INTEGER"} NOT NULL DEFAULT 0`).join(", ")}, PRIMARY KEY (start, version))`,
-      );
+      recreateTableAsBefore(sql, "split");
       sql.exec(`INSERT INTO stats (start, version, requests, s2, l2, latency_sum) VALUES (?, 'v0', 7, 7, 7, 140)`, now);
       migrateStatsTables(state.storage);
       const tables = sql.exec<{ name: string; sql: string }>(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name LIKE 'stats%'`).toArray();
@@ -113,11 +121,7 @@ describe("StatsStore", () => {
     await runInDurableObject(stub, (_instance, state) => {
       const sql = state.storage.sql;
       // the split table as it was before rules' counters (issue 9)
-      sql.exec(`DROP TABLE stats`);
-      const columns = ["requests", "s1", "s2", "s3", "s4", "s5", "origin_errors", "latency_sum", ...Array.from({ length: 12 }, (_, i) => `l${i}`)];
-      sql.exec(
-        `CREATE TABLE stats (start INTEGER NOT NULL, version TEXT NOT NULL, selection TEXT NOT NULL DEFAULT '', ${columns.map((c) => `${c} ${c === "latency_sum" ? "REAL" : "INTEGER"} NOT NULL DEFAULT 0`).join(", ")}, PRIMARY KEY (start, version, selection))`,
-      );
+      recreateTableAsBefore(sql, "rule counters");
       sql.exec(`INSERT INTO stats (start, version, selection, requests, s2, l2, latency_sum) VALUES (?, 'v0', 'weighted', 7, 7, 7, 140)`, now);
       migrateStatsTables(state.storage);
       migrateStatsTables(state.storage);
