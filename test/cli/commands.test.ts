@@ -12,6 +12,7 @@ import type { ServiceList, ServiceView } from "../../core/views.ts";
 import { freePort } from "../../scripts/dev-server.ts";
 import { waitForConfigVersion } from "../../scripts/edge-request.ts";
 import { ADMIN_TOKEN, runCli, startLocalWeir, type LocalWeir } from "../e2e/local-weir.ts";
+import { expectFailure, expectSuccess } from "../e2e/cli-checks.ts";
 
 let weir: LocalWeir;
 
@@ -24,10 +25,7 @@ afterAll(async () => {
 });
 
 async function ok(...args: string[]): Promise<string> {
-  const res = await weir.cli(args);
-  expect(res.stderr, `weir ${args.join(" ")}`).toBe("");
-  expect(res.code, `weir ${args.join(" ")}`).toBe(0);
-  return res.stdout;
+  return expectSuccess(args, await weir.cli(args));
 }
 
 async function json<T>(...args: string[]): Promise<T> {
@@ -37,12 +35,7 @@ async function json<T>(...args: string[]): Promise<T> {
 /** A command that must fail: exit code 1, nothing on stdout, one line on stderr. */
 async function fails(args: string[], message: string | RegExp, options?: Parameters<LocalWeir["weir"]>[1]): Promise<void> {
   // Settings of its own need a process of its own.
-  const res = options ? await weir.weir(args, options) : await weir.cli(args);
-  expect(res.code, `weir ${args.join(" ")}: ${res.stderr}`).toBe(1);
-  expect(res.stdout).toBe("");
-  expect(res.stderr).toMatch(/^error: [^\n]+\n$/);
-  if (typeof message === "string") expect(res.stderr).toContain(message);
-  else expect(res.stderr).toMatch(message);
+  expectFailure(args, options ? await weir.weir(args, options) : await weir.cli(args), message);
 }
 
 describe("weir run", () => {

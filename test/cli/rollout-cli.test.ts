@@ -11,6 +11,7 @@ import type { RolloutView } from "../../core/rollout.ts";
 import type { StatsView } from "../../core/stats-view.ts";
 import { edgeGet } from "../../scripts/edge-request.ts";
 import { startLocalWeir, type LocalWeir } from "../e2e/local-weir.ts";
+import { expectFailure, expectSuccess } from "../e2e/cli-checks.ts";
 
 let weir: LocalWeir;
 let failing: Server;
@@ -33,17 +34,11 @@ afterAll(async () => {
 });
 
 async function ok(...args: string[]): Promise<string> {
-  const res = await weir.weir(args);
-  expect(res.stderr, `weir ${args.join(" ")}`).toBe("");
-  expect(res.code, `weir ${args.join(" ")}`).toBe(0);
-  return res.stdout;
+  return expectSuccess(args, await weir.weir(args));
 }
 
 async function fails(args: string[], message: string): Promise<void> {
-  const res = await weir.weir(args);
-  expect(res.code, `weir ${args.join(" ")}: ${res.stdout}`).toBe(1);
-  expect(res.stderr).toMatch(/^error: [^\n]+\n$/);
-  expect(res.stderr).toContain(message);
+  expectFailure(args, await weir.weir(args), message);
 }
 
 describe("weir rollout", () => {

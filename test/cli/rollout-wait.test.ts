@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RolloutView } from "../../core/rollout.ts";
 import { startLocalWeir, type CliResult, type LocalWeir } from "../e2e/local-weir.ts";
+import { expectSuccess } from "../e2e/cli-checks.ts";
 
 let weir: LocalWeir;
 
@@ -20,10 +21,7 @@ afterAll(async () => {
 
 /** Setup and checks run in-process (same code as the binary, no Node startup); the commands under test run as the real binary. */
 async function ok(...args: string[]): Promise<string> {
-  const res = await weir.cli(args);
-  expect(res.stderr, `weir ${args.join(" ")}`).toBe("");
-  expect(res.code, `weir ${args.join(" ")}`).toBe(0);
-  return res.stdout;
+  return expectSuccess(args, await weir.cli(args));
 }
 
 /**

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { edgeGet, waitForConfigVersion } from "../../scripts/edge-request.ts";
 import { startLocalWeir, type LocalWeir } from "../e2e/local-weir.ts";
+import { expectFailure, expectSuccess } from "../e2e/cli-checks.ts";
 
 let weir: LocalWeir;
 
@@ -21,19 +22,11 @@ afterAll(async () => {
 });
 
 async function ok(...args: string[]): Promise<string> {
-  const res = await weir.cli(args);
-  expect(res.stderr, `weir ${args.join(" ")}`).toBe("");
-  expect(res.code, `weir ${args.join(" ")}`).toBe(0);
-  return res.stdout;
+  return expectSuccess(args, await weir.cli(args));
 }
 
 async function fails(args: string[], message: string | RegExp): Promise<void> {
-  const res = await weir.cli(args);
-  expect(res.code, `weir ${args.join(" ")}: ${res.stderr}`).toBe(1);
-  expect(res.stdout).toBe("");
-  expect(res.stderr).toMatch(/^error: [^\n]+\n$/);
-  if (typeof message === "string") expect(res.stderr).toContain(message);
-  else expect(res.stderr).toMatch(message);
+  expectFailure(args, await weir.cli(args), message);
 }
 
 describe("weir route", () => {

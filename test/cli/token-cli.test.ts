@@ -10,6 +10,7 @@ import type { TokenView } from "../../core/token.ts";
 import { SECRET_PATTERN } from "../../core/token.ts";
 import { edgeGet, type EdgeResponse } from "../../scripts/edge-request.ts";
 import { startLocalWeir, type CliResult, type LocalWeir } from "../e2e/local-weir.ts";
+import { expectFailure, expectSuccess } from "../e2e/cli-checks.ts";
 
 let weir: LocalWeir;
 const secrets: string[] = [];
@@ -42,24 +43,15 @@ async function cli(args: string[], token?: string, binary = false): Promise<CliR
 
 /** The real binary with WEIR_TOKEN set, as a CI job runs it. */
 async function job(args: string[], token: string): Promise<string> {
-  const res = await cli(args, token, true);
-  expect(res.stderr, `weir ${args.join(" ")}`).toBe("");
-  expect(res.code, `weir ${args.join(" ")}`).toBe(0);
-  return res.stdout;
+  return expectSuccess(args, await cli(args, token, true));
 }
 
 async function ok(args: string[], token?: string): Promise<string> {
-  const res = await cli(args, token);
-  expect(res.stderr, `weir ${args.join(" ")}`).toBe("");
-  expect(res.code, `weir ${args.join(" ")}`).toBe(0);
-  return res.stdout;
+  return expectSuccess(args, await cli(args, token));
 }
 
 async function fails(args: string[], token: string | undefined, message: string): Promise<void> {
-  const res = await cli(args, token);
-  expect(res.code, `weir ${args.join(" ")}: ${res.stdout}`).toBe(1);
-  expect(res.stderr).toMatch(/^error: [^\n]+\n$/);
-  expect(res.stderr).toContain(message);
+  expectFailure(args, await cli(args, token), message);
 }
 
 /** `weir token create …`: the secret alone on stdout, the hint on stderr. */

@@ -13,6 +13,7 @@ import type { ServiceList } from "../../core/views.ts";
 import { startOrigin, type DemoOrigin } from "../../scripts/demo-origins.ts";
 import { edgeGet } from "../../scripts/edge-request.ts";
 import { startLocalWeir, type LocalWeir } from "./local-weir.ts";
+import { expectSuccess } from "./cli-checks.ts";
 
 let weir: LocalWeir;
 const origins: DemoOrigin[] = [];
@@ -27,10 +28,7 @@ afterAll(async () => {
 });
 
 async function ok(...args: string[]): Promise<string> {
-  const res = await weir.weir(args);
-  expect(res.stderr, `weir ${args.join(" ")}`).toBe("");
-  expect(res.code, `weir ${args.join(" ")}`).toBe(0);
-  return res.stdout;
+  return expectSuccess(args, await weir.weir(args));
 }
 
 async function health(): Promise<ServiceHealthView> {

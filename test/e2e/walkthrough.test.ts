@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { edgeGet, servedConfigVersion, waitForConfigVersion } from "../../scripts/edge-request.ts";
-import { startLocalWeir, type CliResult, type LocalWeir } from "./local-weir.ts";
+import { startLocalWeir, type LocalWeir } from "./local-weir.ts";
+import { expectSuccess } from "./cli-checks.ts";
 
 let weir: LocalWeir;
 
@@ -21,10 +22,7 @@ afterAll(async () => {
 
 /** Runs a command that must succeed and returns its stdout. */
 async function ok(...args: string[]): Promise<string> {
-  const res: CliResult = await weir.weir(args);
-  expect(res.stderr, `weir ${args.join(" ")}`).toBe("");
-  expect(res.code, `weir ${args.join(" ")}`).toBe(0);
-  return res.stdout;
+  return expectSuccess(args, await weir.weir(args));
 }
 
 /** The config version a write reports: "... (config version 7)". */
