@@ -11,6 +11,7 @@ import { z } from "zod";
 import { parseDuration } from "./duration.ts";
 import { DNS_LABEL } from "./dns-label.ts";
 import { isWholeBasisPoints, percentToBp, TOTAL_BP } from "./weights.ts";
+import { HOP_BY_HOP_HEADERS } from "./hop-by-hop.ts";
 
 /** Rules a service holds at most: each one is read in order on every request that reaches it. */
 export const MAX_RULES = 50;
@@ -38,19 +39,7 @@ const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
  * Content-Length (the body's framing is the runtime's). On requests Via is also Weir's own:
  * removing it would hide a loop (DESIGN §5).
  */
-const FORBIDDEN_EDITS = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "content-length",
-]);
+const FORBIDDEN_EDITS = new Set([...HOP_BY_HOP_HEADERS, "host", "content-length"]);
 const FORBIDDEN_REQUEST_EDITS = new Set([...FORBIDDEN_EDITS, "via"]);
 
 /** `connect-failure` or an HTTP status the origin answered (4xx/5xx) worth another try. */

@@ -16,19 +16,8 @@ import { WeirError } from "../core/errors.ts";
 import type { HeaderEdits, RetryPolicy } from "../core/rule-match.ts";
 import { clientAcceptEncoding, fitContentCoding, responseBodyMode } from "./content-coding.ts";
 import { applyHeaderEdits } from "./rule-step.ts";
+import { HOP_BY_HOP_HEADERS } from "../core/hop-by-hop.ts";
 
-/** RFC 9110 §7.6.1 and the legacy ones; workerd drops some itself but not all. */
-const HOP_BY_HOP = [
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-];
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -55,7 +44,7 @@ function stripHopByHop(headers: Headers, keepUpgrade: boolean): void {
       if (n !== "" && !(keepUpgrade && n === "upgrade")) headers.delete(n);
     }
   }
-  for (const name of HOP_BY_HOP) {
+  for (const name of HOP_BY_HOP_HEADERS) {
     if (keepUpgrade && (name === "upgrade" || name === "connection")) continue;
     headers.delete(name);
   }
