@@ -39,15 +39,7 @@ export function summarize(state: ServiceState, ruleTables?: Record<string, numbe
 }
 
 /** What one history row records. */
-export interface HistoryRecord {
-  configVersion: number;
-  at: string;
-  actor: string;
-  /** the client IP of the change's request (CF-Connecting-IP); null for the store's own steps */
-  ip: string | null;
-  operation: string;
-  summary: string;
-  service: string;
+export interface HistoryRecord extends Omit<HistoryEntry, "before" | "after"> {
   before: ServiceState | null;
   after: ServiceState | null;
   /** id of the before state's table, when known (the service row names it) */
