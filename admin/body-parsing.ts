@@ -4,11 +4,17 @@
  * object is refused with 400 naming the key (JSON.parse, and so zod, silently keeps the
  * last one: `{"weights": {"v3": 5, "v3": 50}}` would set 50), for every JSON body,
  * `PUT /v1/stacks` included; YAML stack files get the same refusal from the yaml library.
+ * A body nested deeper than MAX_BODY_DEPTH is a 400 too: no body of the API nests past
+ * ten levels, and a 1 MiB body of 100,000 nested arrays must not reach code whose cost
+ * grows with the depth (it once exhausted the isolate's memory and took the server down).
  */
 import type { MiddlewareHandler } from "hono";
 import { isScalar, LineCounter, parseDocument, visit } from "yaml";
 import { WeirError } from "../core/errors.ts";
 import { escapeUnprintable } from "../core/printable.ts";
+
+/** Objects and arrays inside one another a JSON body may hold (a stack file needs about ten). */
+export const MAX_BODY_DEPTH = 32;
 
 /** A key or path as an error message shows it: escaped and cut short. */
 function shown(text: string): string {
@@ -46,9 +52,10 @@ function endOfString(text: string, start: number): number {
 /**
  * The first key that appears twice in one object of a JSON text (which must already
  * parse), with the path of that object; undefined when there is none. Keys compare as
- * decoded ("a" and "\u0061" are the same key). One pass, no recursion.
+ * decoded ("a" and "\u0061" are the same key). One pass, no recursion; it stops at the
+ * first container nested deeper than MAX_BODY_DEPTH and returns `tooDeep` with its path.
  */
-export function duplicateJsonKey(text: string): { key: string; path: string[] } | undefined {
+export function duplicateJsonKey(text: string): { key: string; path: string[] } | { tooDeep: string[] } | undefined {
   const stack: Container[] = [];
   const childPath = (): string[] => {
     const top = stack.at(-1);
@@ -73,6 +80,7 @@ export function duplicateJsonKey(text: string): { key: string; path: string[] } 
     }
     if (c === "{" || c === "[") {
       const kind = c === "{" ? "object" : "array";
+      if (stack.length >= MAX_BODY_DEPTH) return { tooDeep: childPath() };
       stack.push({ kind, path: childPath(), keys: new Set(), lastKey: "", expectKey: kind === "object", index: 0 });
     } else if (c === "}" || c === "]") {
       stack.pop();
@@ -86,10 +94,15 @@ export function duplicateJsonKey(text: string): { key: string; path: string[] } 
   return undefined;
 }
 
-/** Throws the 400 for a JSON text with a duplicate key (the text must already parse). */
+/** Throws the 400 for a JSON text with a duplicate key or nested too deep (the text must already parse). */
 export function refuseDuplicateJsonKeys(text: string): void {
   const dup = duplicateJsonKey(text);
-  if (dup) throw new WeirError("bad_request", `body has the key '${shown(dup.key)}' twice ${where(dup.path)}`);
+  if (dup === undefined) return;
+  if ("tooDeep" in dup) {
+    const at = dup.tooDeep.slice(0, 4).map(shown).join(".");
+    throw new WeirError("bad_request", `body nests objects and arrays deeper than ${MAX_BODY_DEPTH} levels (at ${at}…)`);
+  }
+  throw new WeirError("bad_request", `body has the key '${shown(dup.key)}' twice ${where(dup.path)}`);
 }
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
@@ -117,7 +130,7 @@ export const jsonBodyKeys: MiddlewareHandler = async (c, next) => {
 
 /**
  * Parses a YAML stack file; a key given twice in one map is a 400 naming the key and its
- * line, other syntax errors a 400 with the parser's first line.
+ * line, other syntax errors (and aliases that expand too far) a 400 with the parser's first line.
  */
 export function parseYamlBody(text: string): unknown {
   const lines = new LineCounter();
@@ -140,5 +153,10 @@ export function parseYamlBody(text: string): unknown {
     },
   });
   if (duplicate !== undefined) throw new WeirError("bad_request", duplicate);
-  return doc.toJS() as unknown;
+  try {
+    return doc.toJS() as unknown;
+  } catch (error) {
+    // the yaml library refuses aliases that expand past its limit ("billion laughs")
+    throw new WeirError("bad_request", `body is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
 }
