@@ -8,10 +8,13 @@ export const TOTAL_BP = 10_000;
 
 const PERCENT_TEXT = /^(\d{1,3})(?:\.(\d{1,2}))?%?$/;
 
-/** True when a percent value has at most two decimals, i.e. is a whole number of bp. */
+/**
+ * True when a percent value has at most two decimals, i.e. is a whole number of bp. Exact:
+ * a number parsed from "33.33" is the double nearest 3333/100, which is what 3333 / 100
+ * gives; a tolerance let 1e-9 through (stored as 1e-9, served as 0).
+ */
 export function isWholeBasisPoints(percent: number): boolean {
-  const bp = percent * 100;
-  return Number.isFinite(bp) && Math.abs(bp - Math.round(bp)) < 1e-6;
+  return Number.isFinite(percent) && Math.round(percent * 100) / 100 === percent;
 }
 
 export function percentToBp(percent: number): number {

@@ -42,6 +42,14 @@ describe("percent and basis points", () => {
     expect(isWholeBasisPoints(33.333)).toBe(false);
     expect(isWholeBasisPoints(Number.NaN)).toBe(false);
   });
+
+  it("refuses values a hair off a whole basis point (1e-9 once passed as 0 and was stored as 1e-9)", () => {
+    expect(isWholeBasisPoints(1e-9)).toBe(false);
+    expect(isWholeBasisPoints(99.999999999)).toBe(false);
+    expect(isWholeBasisPoints(50 + 1e-10)).toBe(false);
+    // every k/100 as a client parses it from text is exact
+    for (let k = 0; k <= TOTAL_BP; k++) expect(isWholeBasisPoints(Number(`${Math.floor(k / 100)}.${String(k % 100).padStart(2, "0")}`))).toBe(true);
+  });
 });
 
 describe("apportion (largest remainder)", () => {
