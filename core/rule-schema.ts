@@ -46,6 +46,8 @@ const FORBIDDEN_REQUEST_EDITS = new Set([...FORBIDDEN_EDITS, "via"]);
 export const RETRY_CONNECT_FAILURE = "connect-failure";
 export const DEFAULT_RETRY_ON = [RETRY_CONNECT_FAILURE, "502", "503", "504"] as const;
 export const REDIRECT_STATUSES = [301, 302, 303, 307, 308] as const;
+/** Statuses whose response carries no body (RFC 9110 §6.4.1; the Response constructor refuses one). */
+export const NO_BODY_STATUSES = [204, 205, 304] as const;
 
 const Text = z.string();
 
@@ -218,6 +220,14 @@ function durationProblem(text: string): { ms?: number; problem?: string } {
 /** An http(s) host as a redirect or rewrite names it: a hostname, optionally with a port. */
 const HOST = /^(?=.{1,253}(:\d{1,5})?$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?(:\d{1,5})?$/;
 
+/** Why `host` is not a redirect or rewrite host (a hostname, optionally with a port 1–65535), or undefined. */
+function hostProblem(host: string): string | undefined {
+  if (!HOST.test(host)) return `'${host.slice(0, 300)}' is not a hostname`;
+  const port = /:(\d+)$/.exec(host)?.[1];
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) return `'${host}' names port ${port}; a port is 1–65535`;
+  return undefined;
+}
+
 const pathText = (text: string) =>
   !text.startsWith("/") ? "must start with '/'" : /[\s?#]/.test(text) || !FIELD_VALUE.test(text) ? "must be a path without spaces, '?' or '#'" : text.length > MAX_VALUE ? `longer than ${MAX_VALUE} characters` : undefined;
 
@@ -273,7 +283,8 @@ export function checkRule(rule: Rule, problem: Problem): void {
   if (rule.redirect !== undefined) {
     const r = rule.redirect;
     if (r.scheme === undefined && r.host === undefined && r.path === undefined) problem("redirect", "needs at least one of scheme | host | path");
-    if (r.host !== undefined && !HOST.test(r.host)) problem("redirect.host", `'${r.host}' is not a hostname`);
+    const hostIssue = r.host === undefined ? undefined : hostProblem(r.host);
+    if (hostIssue) problem("redirect.host", hostIssue);
     if (r.path !== undefined) {
       const p = pathText(r.path);
       if (p) problem("redirect.path", p);
@@ -286,6 +297,9 @@ export function checkRule(rule: Rule, problem: Problem): void {
     const r = rule.respond;
     if (r.status < 200 || r.status > 599) problem("respond.status", "must be between 200 and 599");
     if (r.body !== undefined && r.body.length > MAX_RESPOND_BODY) problem("respond.body", `longer than ${MAX_RESPOND_BODY} characters`);
+    if (r.body !== undefined && (NO_BODY_STATUSES as readonly number[]).includes(r.status)) {
+      problem("respond.body", `a ${r.status} response has no body (it would be dropped): leave body out`);
+    }
     if (r.contentType !== undefined && (!FIELD_VALUE.test(r.contentType) || r.contentType.length > 256 || r.contentType === "")) {
       problem("respond.contentType", "must be a header value");
     }
@@ -303,7 +317,8 @@ export function checkRule(rule: Rule, problem: Problem): void {
         problem("rewrite.path.prefix", "replaces a matched path prefix: the rule needs match.path.prefix (use rewrite.path.full to replace the whole path)");
       }
     }
-    if (host !== undefined && !HOST.test(host)) problem("rewrite.host", `'${host}' is not a hostname`);
+    const hostIssue = host === undefined ? undefined : hostProblem(host);
+    if (hostIssue) problem("rewrite.host", hostIssue);
   }
   checkEdits(rule.requestHeaders, "requestHeaders", FORBIDDEN_REQUEST_EDITS, problem);
   checkEdits(rule.responseHeaders, "responseHeaders", FORBIDDEN_EDITS, problem);
@@ -322,16 +337,23 @@ export function checkRule(rule: Rule, problem: Problem): void {
     }
     if (r.on !== undefined) {
       if (r.on.length === 0) problem("retries.on", `lists nothing; leave it out for the default ${DEFAULT_RETRY_ON.join(", ")}`);
-      r.on.forEach((cond, i) => {
+      // the list is kept in every route record of the service: bounded, each condition once
+      if (r.on.length > MAX_CONDITIONS) problem("retries.on", `lists ${r.on.length} conditions; at most ${MAX_CONDITIONS}`);
+      const seen = new Set<string>();
+      r.on.slice(0, MAX_CONDITIONS).forEach((cond, i) => {
         if (cond !== RETRY_CONNECT_FAILURE && !/^[45]\d\d$/.test(cond)) {
-          problem(`retries.on[${i}]`, `'${cond}' is neither '${RETRY_CONNECT_FAILURE}' nor a 4xx/5xx status`);
-        }
+          problem(`retries.on[${i}]`, `'${cond.slice(0, 64)}' is neither '${RETRY_CONNECT_FAILURE}' nor a 4xx/5xx status`);
+        } else if (seen.has(cond)) problem(`retries.on[${i}]`, `'${cond}' is listed twice`);
+        seen.add(cond);
       });
     }
     if (rule.redirect !== undefined || rule.respond !== undefined) problem("retries", "does nothing on a rule that redirects or responds itself");
   }
   if (rule.mirror !== undefined) {
     if (!DNS_LABEL.test(rule.mirror.version)) problem("mirror.version", `'${rule.mirror.version}' is not a version name`);
+    else if (rule.mirror.version === rule.version) {
+      problem("mirror.version", `'${rule.version}' already serves this rule's traffic: a copy would send each request to it twice`);
+    }
     const p = rule.mirror.percent === undefined ? undefined : percentProblem(rule.mirror.percent);
     if (p) problem("mirror.percent", p);
   }

@@ -26,3 +26,50 @@ describe("percentages take two decimals (DESIGN §10, §8)", () => {
     expect(await currentVersion()).toBe(version);
   });
 });
+
+describe("rule values the probe found accepted", () => {
+  it("retries.on is bounded and lists each condition once (10,000 entries were stored in every route record)", async () => {
+    const { rules } = await service();
+    const version = await currentVersion();
+    const many = await expectError(await api("POST", rules, { body: { name: "r", retries: { attempts: 2, on: Array(10_000).fill("503") } } }), 422, "invalid");
+    expect(many).toContain("rule 'r': retries.on: lists 10000 conditions; at most 16");
+    expect(many.length).toBeLessThan(2000);
+    expect(await expectError(await api("POST", rules, { body: { name: "r", retries: { attempts: 2, on: ["503", "502", "503"] } } }), 422, "invalid")).toContain(
+      "rule 'r': retries.on[2]: '503' is listed twice",
+    );
+    expect(await currentVersion()).toBe(version);
+  });
+
+  it.each([
+    ["redirect", { redirect: { host: "new.example.com:0" } }, "redirect.host: 'new.example.com:0' names port 0; a port is 1–65535"],
+    ["redirect", { redirect: { host: "new.example.com:70000" } }, "redirect.host: 'new.example.com:70000' names port 70000"],
+    ["rewrite", { rewrite: { host: "api.internal:99999" } }, "rewrite.host: 'api.internal:99999' names port 99999"],
+  ])("a %s host with a port outside 1–65535 is a 422", async (_what, fields, message) => {
+    const { rules } = await service();
+    expect(await expectError(await api("POST", rules, { body: { name: "h", ...fields } }), 422, "invalid")).toContain(`rule 'h': ${message}`);
+  });
+
+  it("a port in range is still fine", async () => {
+    const { rules } = await service();
+    const res = await api("POST", rules, { body: { name: "h", redirect: { host: "new.example.com:65535" } } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    await res.arrayBuffer();
+  });
+
+  it.each([204, 205, 304])("respond %i with a body is a 422 (the body was silently dropped)", async (status) => {
+    const { rules } = await service();
+    expect(await expectError(await api("POST", rules, { body: { name: "s", respond: { status, body: "nope" } } }), 422, "invalid")).toContain(
+      `rule 's': respond.body: a ${status} response has no body`,
+    );
+    const res = await api("POST", rules, { body: { name: "s", respond: { status } } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    await res.arrayBuffer();
+  });
+
+  it("a mirror to the version the rule already routes to is a 422 (each request went to it twice)", async () => {
+    const { rules } = await service();
+    expect(await expectError(await api("POST", rules, { body: { name: "m", version: "v3", mirror: { version: "v3", percent: 100 } } }), 422, "invalid")).toContain(
+      "rule 'm': mirror.version: 'v3' already serves this rule's traffic",
+    );
+  });
+});
