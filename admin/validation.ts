@@ -16,8 +16,14 @@ function segment(key: PropertyKey): string {
   return text.length > 64 ? `${text.slice(0, 64)}…` : text;
 }
 
+/** Problems one error message lists: a 1 MiB body of bad values once made an 8 MB answer. */
+const MAX_ISSUES = 10;
+/** Longest text of one problem (its values are quoted short; this bounds anything else). */
+const MAX_ISSUE_TEXT = 400;
+
 function describe(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
+  const shown = issues
+    .slice(0, MAX_ISSUES)
     .map((i) => {
       const path = i.path.map(segment).join(".");
       // A bad key (a service or revision name) says why, as a bad value does.
@@ -25,9 +31,12 @@ function describe(issues: readonly z.core.$ZodIssue[]): string {
         i.code === "invalid_key" && i.issues.length > 0
           ? `name '${segment(i.path.at(-1) ?? "")}' ${i.issues.map((x) => x.message).join("; ")}`
           : i.message;
-      return path ? `${path}: ${message}` : message;
+      const text = path ? `${path}: ${message}` : message;
+      return text.length > MAX_ISSUE_TEXT ? `${text.slice(0, MAX_ISSUE_TEXT)}…` : text;
     })
     .join("; ");
+  const more = issues.length - MAX_ISSUES;
+  return more > 0 ? `${shown}; and ${more} more problem${more === 1 ? "" : "s"}` : shown;
 }
 
 /** `target` is where the value came from: a path, query or header value is never a 422. */

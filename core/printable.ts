@@ -18,3 +18,9 @@ function escape(c: string): string {
 export function escapeUnprintable(text: string, options: { keepNewlines?: boolean } = {}): string {
   return text.replace(options.keepNewlines ? UNPRINTABLE_BUT_NEWLINE : UNPRINTABLE, escape);
 }
+
+/** A user's value as an error message quotes it: escaped, and cut to `max` characters with '…'. */
+export function clipped(text: string, max = 64): string {
+  const escaped = escapeUnprintable(text.length > max * 2 ? text.slice(0, max * 2) : text);
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}

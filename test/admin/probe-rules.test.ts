@@ -73,3 +73,33 @@ describe("rule values the probe found accepted", () => {
     );
   });
 });
+
+describe("error messages stay short whatever the body (a 1 MiB body once made an 8 MB 422)", () => {
+  const big = "X".repeat(60_000);
+  it.each<[string, unknown, string]>([
+    ["a 60 KB name with 16 bad conditions", { name: big, match: { headers: Array.from({ length: 16 }, () => ({ name: "a b", exact: "1" })) } }, `rule '${"X".repeat(64)}…': name: must be a DNS label`],
+    ["a 900 KB version", { name: "v", version: "V".repeat(900_000) }, `rule 'v': version: '${"V".repeat(64)}…' is not a version name`],
+    ["a 900 KB timeout", { name: "t", timeout: "1".repeat(900_000) }, `rule 't': timeout: '${"1".repeat(64)}…' is not a duration`],
+    ["100,000 countries", { name: "c", match: { countries: Array(100_000).fill("zz") } }, "rule 'c': match.countries: lists 1–64 countries"],
+    ["100,000 methods", { name: "c", match: { methods: Array(100_000).fill("get") } }, "rule 'c': match.methods: lists 1–16 methods"],
+  ])("POST of %s: a 422 under 5,000 characters naming the first problems", async (_what, body, first) => {
+    const { rules } = await service();
+    const message = await expectError(await api("POST", rules, { body }), 422, "invalid");
+    expect(message).toContain(first);
+    expect(message.length).toBeLessThan(5000);
+  });
+
+  it("PUT of 5,000 bad rules lists ten problems and counts the rest", async () => {
+    const { rules } = await service();
+    const body = { rules: Array.from({ length: 5000 }, (_, i) => ({ name: `R${i}`, version: "BAD" })) };
+    const message = await expectError(await api("PUT", rules, { body }), 422, "invalid");
+    expect(message).toMatch(/; and \d+ more problems$/);
+    expect(message.length).toBeLessThan(5000);
+  });
+
+  it("a 900 KB `before` is quoted short", async () => {
+    const { rules } = await service();
+    const message = await expectError(await api("POST", rules, { body: { name: "b", before: "b".repeat(900_000) } }), 422, "invalid");
+    expect(message).toBe(`before: ${rules.split("/").slice(3, 5).join("/")} has no rule '${"b".repeat(64)}…'`);
+  });
+});
