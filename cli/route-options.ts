@@ -44,6 +44,8 @@ const bad = (message: string) => new WeirError("bad_request", message);
 export function parsePathSyntax(text: string): PathMatch {
   const re = /^regexp\((.*)\)$/s.exec(text);
   if (re) return { regex: re[1] };
+  // "regexp(^/a" would otherwise be sent as an exact path and refused for its missing '/'
+  if (text.startsWith("regexp(")) throw bad(`--path '${text}': a regex is written regexp(PATTERN), with the closing ')'`);
   if (text.endsWith("*")) return { prefix: text.slice(0, -1) };
   return { exact: text };
 }
@@ -99,6 +101,7 @@ function atPercent(text: string, flag: string): [number, number] {
 
 /** `scheme://host/path`, or any part of it: `https:`, `//host`, `/path`. */
 export function parseRedirect(text: string): { scheme?: "http" | "https"; host?: string; path?: string } {
+  if (/[?#]/.test(text)) throw bad(`--redirect '${text}': cannot carry a query or fragment (the redirect keeps the request's query string)`);
   const m = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?(\/[^?#]*)?$/.exec(text);
   if (!m || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) {
     throw bad(`--redirect '${text}': must be a URL like https://new.example.com/path, or part of one (https:, //host, /path)`);

@@ -29,6 +29,19 @@ describe("--redirect", () => {
     expect(() => parseRedirect("ftp://x")).toThrow(/scheme must be http or https/);
     expect(() => parseRedirect("not a url")).toThrow(/must be a URL/);
   });
+
+  it("says why a URL with a query or fragment is refused (the probe saw only 'must be a URL')", () => {
+    expect(() => parseRedirect("https://new.example.com:8443/x?y=1#frag")).toThrow(
+      "--redirect 'https://new.example.com:8443/x?y=1#frag': cannot carry a query or fragment (the redirect keeps the request's query string)",
+    );
+    expect(() => parseRedirect("/x#top")).toThrow(/cannot carry a query or fragment/);
+  });
+});
+
+describe("an unclosed regexp( path", () => {
+  it("is refused naming the syntax, not sent as an exact path", () => {
+    expect(() => parsePathSyntax("regexp(^/v[0-9]+/")).toThrow("--path 'regexp(^/v[0-9]+/': a regex is written regexp(PATTERN), with the closing ')'");
+  });
 });
 
 describe("weir route add flags", () => {
