@@ -153,6 +153,16 @@ export function regexProblem(source: string): string | undefined {
   } catch (error) {
     return `does not compile: ${(error as Error).message}`;
   }
+  // Without the `u` flag `\p{L}` is the text "p{L}" and `\u{1F600}` the text "u{1F600}": they compile
+  // but never matches what was meant.
+  for (let i = 0; i < source.length; i++) {
+    if (source[i] !== "\\") continue;
+    const escape = source.slice(i, i + 3);
+    if (escape === "\\p{" || escape === "\\P{" || escape === "\\u{") {
+      return `uses ${escape}…}, which needs the u flag; Weir's regexes have no flags: write a character class instead`;
+    }
+    i++;
+  }
   return undefined;
 }
 

@@ -103,3 +103,19 @@ describe("error messages stay short whatever the body (a 1 MiB body once made an
     expect(message).toBe(`before: ${rules.split("/").slice(3, 5).join("/")} has no rule '${"b".repeat(64)}…'`);
   });
 });
+
+describe("regexes that compile but cannot mean what they say", () => {
+  it.each(["^/\\p{L}+$", "\\P{Lu}", "^/\\u{1F600}"])("%s needs the u flag: a 422 (it was accepted and matched the literal text)", async (regex) => {
+    const { rules } = await service();
+    expect(await expectError(await api("POST", rules, { body: { name: "u", match: { path: { regex } }, respond: { status: 200 } } }), 422, "invalid")).toContain(
+      "rule 'u': match.path.regex: uses \\",
+    );
+  });
+
+  it("an escaped backslash before p{ is fine", async () => {
+    const { rules } = await service();
+    const res = await api("POST", rules, { body: { name: "u", match: { headers: [{ name: "x-a", regex: "^\\\\p\\{" }] }, respond: { status: 200 } } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    await res.arrayBuffer();
+  });
+});
