@@ -136,7 +136,7 @@ async function pooled<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[
 
 export class HealthChecker extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** the tables exist (deleteAll drops them) */
+  /** the tables exist (deleteAll drops them): false after `stop`, also in a round that was in flight then */
   private ready = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -253,6 +253,9 @@ export class HealthChecker extends DurableObject<Env> {
       checks.map((c) => () => probe(c.origin, c.health.path, healthTiming(c.health).timeoutMs)),
       PROBE_CONCURRENCY,
     );
+    // Stopped while the checks ran (the service or its settings were removed): the storage
+    // is gone, and touching it would re-create the tables.
+    if (!this.ready) return;
     const at = Date.now();
     this.ctx.storage.transactionSync(() => {
       checks.forEach((c, i) => {
@@ -275,7 +278,7 @@ export class HealthChecker extends DurableObject<Env> {
       });
     });
     await this.reportIfChanged();
-    await this.arm();
+    if (this.ready) await this.arm();
   }
 
   /** The origins this checker finds down now. */
@@ -321,8 +324,8 @@ export class HealthChecker extends DurableObject<Env> {
       await this.stop();
       return;
     }
-    // Only if no newer spec arrived meanwhile (it owes a report of its own).
-    if (this.current()?.generation === held.generation) {
+    // Only if not stopped and no newer spec arrived meanwhile (it owes a report of its own).
+    if (this.ready && this.current()?.generation === held.generation) {
       this.sql.exec(`UPDATE report SET down = ?, pending = 0 WHERE seq = ?`, JSON.stringify(down), seq);
     }
   }
