@@ -9,10 +9,12 @@ import { WeirError } from "./errors.ts";
 import type { ServiceConfig } from "./model.ts";
 import type { ServiceState } from "./operations.ts";
 import { backtrackingProblem } from "./regex-safety.ts";
-import type { Rule } from "./rule-schema.ts";
+import { MAX_RULES_BYTES, type Rule } from "./rule-schema.ts";
 import { reconcileRuleTables } from "./rule-tables.ts";
 import { cloneSlotTable } from "./slot-table.ts";
 import { clipped } from "./printable.ts";
+
+const utf8 = new TextEncoder();
 
 function idOf(service: Pick<ServiceConfig, "stack" | "name">): string {
   return `${service.stack}/${service.name}`;
@@ -41,9 +43,18 @@ function regexes(rule: Rule): { source: string; field: string }[] {
 
 /**
  * Throws a 422 naming the rule and field when `rules` name a version `service` does not
- * have, or hold a regex that can backtrack catastrophically. Assumes the schema passed.
+ * have, or hold a regex that can backtrack catastrophically, and a 422 when together they
+ * are larger than MAX_RULES_BYTES. Assumes the schema passed.
  */
 export function checkRules(service: ServiceConfig, rules: readonly Rule[]): void {
+  const bytes = rules.length === 0 ? 0 : utf8.encode(JSON.stringify(rules)).byteLength;
+  if (bytes > MAX_RULES_BYTES) {
+    throw new WeirError(
+      "invalid",
+      `the rules of ${idOf(service)} would take ${Math.ceil(bytes / 1024)} KiB as JSON; a service's rules take at most ${MAX_RULES_BYTES / 1024} KiB (they travel in every route record and history entry): shorten respond bodies and header values`,
+      { details: { bytes, limit: MAX_RULES_BYTES } },
+    );
+  }
   const versions = new Set([service.version, ...service.revisions.map((r) => r.version)]);
   for (const rule of rules) {
     for (const { version, field } of versionsNamed(rule)) {

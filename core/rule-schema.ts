@@ -24,6 +24,13 @@ export const MAX_REGEX_LENGTH = 256;
 export const MAX_PATH_MATCH = 2048;
 /** Longest value of a path or header condition or edit. */
 const MAX_VALUE = 2048;
+/**
+ * A service's rules as JSON (UTF-8) take at most this many bytes: they are kept in every route
+ * record of the service and twice (before, after) in each of its history entries, and a
+ * Durable Object's SQLite refuses a value over 2 MB (22 rules of 16,384 '☃' once made every
+ * further write a 500).
+ */
+export const MAX_RULES_BYTES = 512 * 1024;
 /** A `respond` body is kept in every route record of the service: small pages only. */
 export const MAX_RESPOND_BODY = 16_384;
 export const MAX_RETRY_ATTEMPTS = 10;

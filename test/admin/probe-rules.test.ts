@@ -119,3 +119,37 @@ describe("regexes that compile but cannot mean what they say", () => {
     await res.arrayBuffer();
   });
 });
+
+describe("the size of a service's rules (SQLite refuses a value over 2 MB)", () => {
+  const snowmen = "☃".repeat(16_384); // 48 KiB as UTF-8
+  const rule = (i: number) => ({ name: `r${i}`, match: { path: { exact: `/r${i}` } }, respond: { status: 200, body: snowmen } });
+
+  it("rules added one by one stop with a 422 at 512 KiB, never a 500; what is stored can still change", async () => {
+    const { stack, rules } = await service();
+    let refused: Response | undefined;
+    for (let i = 0; i < 50 && refused === undefined; i++) {
+      const res = await api("POST", rules, { body: rule(i) });
+      if (res.status === 201) await res.arrayBuffer();
+      else refused = res;
+    }
+    expect(refused, "one POST was refused").toBeDefined();
+    const version = await currentVersion();
+    expect(await expectError(refused as Response, 422, "invalid")).toContain(`the rules of ${stack}/svc would take`);
+    const stored = (await (await api("GET", rules)).json()) as { rules: unknown[] };
+    expect(stored.rules.length).toBe(10);
+    const del = await api("DELETE", `${rules}/r0`);
+    expect(del.status, await del.clone().text()).toBe(200);
+    await del.arrayBuffer();
+    expect(await currentVersion()).toBe(version + 1);
+  });
+
+  it("a PUT or a stack file over the limit is a 422 and changes nothing", async () => {
+    const { stack, rules } = await service();
+    const version = await currentVersion();
+    const list = Array.from({ length: 11 }, (_, i) => rule(i));
+    expect(await expectError(await api("PUT", rules, { body: { rules: list } }), 422, "invalid")).toContain("a service's rules take at most 512 KiB");
+    const file = { stack, services: { svc: { origins: [origin("hello")], rules: list } } };
+    expect(await expectError(await api("PUT", `/v1/stacks/${stack}`, { body: file }), 422, "invalid")).toContain("at most 512 KiB");
+    expect(await currentVersion()).toBe(version);
+  });
+});
