@@ -235,7 +235,7 @@ export function reconcileService(current: ServiceState | null, desired: ServiceC
   }
   revisionCountProblem(desired);
   stagedSumProblem(desired);
-  checkRules(desired, desired.rules ?? []);
+  checkRules(desired, desired.rules ?? [], current?.service.rules);
   if (current === null) {
     const table = createSlotTable(desired.version);
     rebalance(table, slotTargets(desired));

@@ -16,6 +16,11 @@ import { clipped } from "./printable.ts";
 
 const utf8 = new TextEncoder();
 
+/** Bytes of a rule list as JSON (UTF-8). */
+function sizeOf(rules: readonly Rule[]): number {
+  return rules.length === 0 ? 0 : utf8.encode(JSON.stringify(rules)).byteLength;
+}
+
 function idOf(service: Pick<ServiceConfig, "stack" | "name">): string {
   return `${service.stack}/${service.name}`;
 }
@@ -44,11 +49,13 @@ function regexes(rule: Rule): { source: string; field: string }[] {
 /**
  * Throws a 422 naming the rule and field when `rules` name a version `service` does not
  * have, or hold a regex that can backtrack catastrophically, and a 422 when together they
- * are larger than MAX_RULES_BYTES. Assumes the schema passed.
+ * are larger than MAX_RULES_BYTES (unless smaller than the `current` list). Assumes the
+ * schema passed.
  */
-export function checkRules(service: ServiceConfig, rules: readonly Rule[]): void {
-  const bytes = rules.length === 0 ? 0 : utf8.encode(JSON.stringify(rules)).byteLength;
-  if (bytes > MAX_RULES_BYTES) {
+export function checkRules(service: ServiceConfig, rules: readonly Rule[], current?: readonly Rule[]): void {
+  const bytes = sizeOf(rules);
+  // A list stored before the limit existed may still shrink (remove one rule at a time).
+  if (bytes > MAX_RULES_BYTES && bytes >= sizeOf(current ?? [])) {
     throw new WeirError(
       "invalid",
       `the rules of ${idOf(service)} would take ${Math.ceil(bytes / 1024)} KiB as JSON; a service's rules take at most ${MAX_RULES_BYTES / 1024} KiB (they travel in every route record and history entry): shorten respond bodies and header values`,
@@ -89,7 +96,7 @@ export function checkVersionUnused(service: ServiceConfig, version: string, doin
 }
 
 function withRules(state: ServiceState, rules: readonly Rule[]): ServiceState {
-  checkRules(state.service, rules);
+  checkRules(state.service, rules, state.service.rules);
   const service: ServiceConfig = structuredClone(state.service);
   if (rules.length > 0) service.rules = structuredClone([...rules]);
   else delete service.rules;

@@ -132,3 +132,22 @@ describe("rule split tables", () => {
     expect(s3.ruleTables?.size).toBe(0);
   });
 });
+
+describe("the size of a service's rules (MAX_RULES_BYTES)", () => {
+  const big = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `r${i}`, match: { path: { exact: `/r${i}` } }, respond: { status: 200, body: "☃".repeat(16_384) } }));
+
+  it("refuses a list that grows past it, in each write", () => {
+    expect(refusal(() => setRules(service(), big(11))).message).toContain("a service's rules take at most 512 KiB");
+    let s = setRules(service(), big(10));
+    expect(refusal(() => addRule(s, big(11)[10])).code).toBe("invalid");
+    s = { ...s, service: { ...s.service, rules: big(10) } };
+    expect(() => removeRule(s, "r0")).not.toThrow();
+  });
+
+  it("lets a list stored before the limit existed shrink, one rule at a time", () => {
+    const s = service();
+    const over: ServiceState = { ...s, service: { ...s.service, rules: big(20) } };
+    expect(() => removeRule(over, "r19")).not.toThrow();
+    expect(refusal(() => addRule(over, { name: "x", respond: { status: 200 } })).code).toBe("invalid");
+  });
+});
