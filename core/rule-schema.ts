@@ -38,6 +38,7 @@ export const MAX_RETRY_ATTEMPTS = 10;
 export const MAX_DELAY_MS = 60_000;
 export const MAX_TIMEOUT_MS = 300_000;
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** RFC 9110 field-value: visible ASCII, spaces and tabs, obs-text; no CR, LF or NUL. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
@@ -315,6 +316,9 @@ export function checkRule(rule: Rule, problem: Problem): void {
     const r = rule.respond;
     if (r.status < 200 || r.status > 599) problem("respond.status", "must be between 200 and 599");
     if (r.body !== undefined && r.body.length > MAX_RESPOND_BODY) problem("respond.body", `longer than ${MAX_RESPOND_BODY} characters`);
+    // served as UTF-8: half a surrogate pair has no UTF-8 form (it went out as invalid bytes)
+    const lone = r.body === undefined ? -1 : r.body.search(LONE_SURROGATE);
+    if (lone !== -1) problem("respond.body", `character ${lone + 1} is half of a UTF-16 surrogate pair, not text`);
     if (r.body !== undefined && (NO_BODY_STATUSES as readonly number[]).includes(r.status)) {
       problem("respond.body", `a ${r.status} response has no body (it would be dropped): leave body out`);
     }

@@ -153,3 +153,18 @@ describe("the size of a service's rules (SQLite refuses a value over 2 MB)", () 
     expect(await currentVersion()).toBe(version);
   });
 });
+
+describe("respond bodies are text", () => {
+  it("half a surrogate pair is a 422 (it was served as invalid UTF-8); a whole pair is fine", async () => {
+    const { rules } = await service();
+    expect(await expectError(await api("POST", rules, { body: '{"name":"s","respond":{"status":200,"body":"a\\ud800b"}}', headers: { "content-type": "application/json" } }), 422, "invalid")).toContain(
+      "rule 's': respond.body: character 2 is half of a UTF-16 surrogate pair",
+    );
+    expect(await expectError(await api("POST", rules, { body: '{"name":"s","respond":{"status":200,"body":"\\udc00"}}', headers: { "content-type": "application/json" } }), 422, "invalid")).toContain(
+      "character 1 is half",
+    );
+    const res = await api("POST", rules, { body: { name: "s", respond: { status: 200, body: "☃ 😀" } } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    await res.arrayBuffer();
+  });
+});
