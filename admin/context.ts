@@ -5,7 +5,7 @@
  * turns a store refusal into the one error type.
  */
 import type { Context } from "hono";
-import type { Principal } from "../core/access.ts";
+import { coversAllStacks, type Principal } from "../core/access.ts";
 import { WeirError } from "../core/errors.ts";
 import type { Env } from "../worker/env.ts";
 import { clientIp } from "./client-ip.ts";
@@ -34,6 +34,8 @@ export function writeContext(c: AdminContext): WriteContext {
   const ifMatch = parseIfMatch(c.req.header("if-match"));
   const w: WriteContext = { actor: c.get("actor"), ip: clientIp(c) };
   if (ifMatch !== undefined) w.ifMatch = ifMatch;
+  const principal = c.get("principal");
+  if (principal !== undefined && !coversAllStacks(principal.stacks)) w.scope = principal.stacks;
   return w;
 }
 

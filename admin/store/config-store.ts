@@ -298,7 +298,7 @@ export class ConfigStore extends DurableObject<Env> {
   // ---- custom domains ----
 
   addDomain(w: WriteContext, hostText: string, target: string): Promise<Outcome<DomainView>> {
-    return this.write(w, () => this.domains.add(hostText, target));
+    return this.write(w, () => this.domains.add(hostText, target, w.scope));
   }
 
   removeDomain(w: WriteContext, hostText: string): Promise<Outcome<DomainView>> {
