@@ -4,7 +4,7 @@
 // no secret in any list, history, error message or log line.
 import { afterAll, describe, expect, it } from "vitest";
 // helpers first: they load the admin app, whose zod-openapi import must precede any core schema
-import { api, expectError, inStore, json, origin, run, storeStub, uniqueStack } from "./helpers.ts";
+import { api, env, expectError, inStore, json, origin, run, storeStub, uniqueStack } from "./helpers.ts";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { SECRET_PATTERN } from "../../core/token.ts";
 import { migrate, SCHEMA_VERSION, schemaVersion } from "../../admin/store/schema.ts";
@@ -149,6 +149,31 @@ describe("using a token", () => {
   it("an unknown or malformed secret is invalid, never a 500", async () => {
     for (const token of ["weir_" + "A".repeat(43), "weir_short", "weir_" + "!".repeat(43), "x".repeat(5000)]) {
       expect(await expectError(await api("GET", "/v1/whoami", { token }), 401, "unauthorized")).toBe("invalid token: no such token, or it has been revoked");
+    }
+  });
+
+  // Probe (session 2): every malformed header used to be "missing 'Authorization: Bearer <token>' header".
+  it("a malformed Authorization header is a 401 that says what is wrong with it, never echoing it", async () => {
+    const made = remember(await makeToken("viewer", ["*"]));
+    const asHeader = (authorization: string) => api("GET", "/v1/whoami", { token: null, headers: { authorization } });
+    const refusals: [string, string][] = [
+      [`Basic ${btoa(`user:${made.token}`)}`, "the Authorization header must use the Bearer scheme: 'Authorization: Bearer <token>'"],
+      [made.token, "the Authorization header must use the Bearer scheme: 'Authorization: Bearer <token>'"],
+      ["Bearer", "the Authorization header has no token after 'Bearer'"],
+      [`Bearer ${made.token} ${made.token}`, "the Authorization header must carry exactly one token: 'Bearer <token>'"],
+      [`Bearer ${made.token}, Bearer ${env.ADMIN_TOKEN}`, "the Authorization header must carry exactly one token: 'Bearer <token>'"],
+      ["   ", "missing 'Authorization: Bearer <token>' header"],
+    ];
+    for (const [header, message] of refusals) {
+      const res = await asHeader(header);
+      expect(res.headers.get("www-authenticate"), header).toBe('Bearer realm="weir"');
+      const text = await expectError(res, 401, "unauthorized");
+      expect(text, header).toBe(message);
+      expect(text).not.toContain(made.token.slice(5));
+    }
+    // the scheme in any case, and any whitespace around the token, is still the token
+    for (const header of [`bearer ${made.token}`, `BEARER\t${made.token}  `, `Bearer    ${made.token}`]) {
+      expect((await json(await asHeader(header))).name, header).toBe(made.name);
     }
   });
 
