@@ -35,7 +35,7 @@ const DEFAULT_WINDOW = "5m";
 /** Rollout fields used without a duration are a mistake worth naming. */
 function timedFieldsWithoutDuration(body: Record<string, unknown>): void {
   const used = ["interval", "pause", "maxErrorRate", "minRequests"].filter((k) => body[k] !== undefined);
-  if (used.length > 0) throw new WeirError("invalid", `${used.join(", ")} only apply to a timed rollout: add a duration`);
+  if (used.length > 0) throw new WeirError("invalid", `${used.join(", ")} only ${used.length === 1 ? "applies" : "apply"} to a timed rollout: add a duration`);
 }
 
 /**
