@@ -249,6 +249,31 @@ describe("lists filtered to the token's stacks", () => {
     await expectError(await api("GET", `/v1/history?service=${other}/svc`, as), 403, "forbidden");
     expect((await json(await api("GET", `/v1/services?stack=${mine}`, as))).services).toHaveLength(1);
   });
+
+  // Probe (session 2): a scoped token got 403 "needs viewer on stack 'B'" (or stack '')
+  // where the root token got the validator's 400 for the same malformed request.
+  it("a stack name that is not a DNS label is the same 400 for a scoped token as for root", async () => {
+    const mine = uniqueStack("mine");
+    await run(mine);
+    const scoped = remember(await makeToken("viewer", [mine]));
+    const requests: [string, string, string][] = [
+      ["GET", "/v1/services/B/svc", "invalid path: stack: must be a DNS label"],
+      ["GET", `/v1/stacks/${"a".repeat(64)}`, "invalid path: stack: must be a DNS label"],
+      ["GET", "/v1/services/B/svc/stats", "invalid path: stack: must be a DNS label"],
+      ["PUT", "/v1/services/B/svc/weights", "invalid path: stack: must be a DNS label"],
+      ["GET", "/v1/services?stack=", "invalid query: stack: must be a DNS label"],
+      ["GET", "/v1/services?stack=B", "invalid query: stack: must be a DNS label"],
+      ["GET", "/v1/history?service=B/x", "invalid query: service: stack and name must be DNS labels"],
+      ["GET", `/v1/history?service=${mine}`, "invalid query: service: must be 'stack/name'"],
+    ];
+    for (const [method, path, message] of requests) {
+      for (const token of [scoped.token, undefined]) {
+        const body = method === "PUT" ? { weights: { v1: 10 } } : undefined;
+        const text = await expectError(await api(method, path, { token, ...(body ? { body } : {}) }), 400, "bad_request");
+        expect(text, `${method} ${path} ${token ? "scoped" : "root"}`).toContain(message);
+      }
+    }
+  });
 });
 
 describe("secrets stay secret", () => {
