@@ -140,5 +140,12 @@ export function parseYamlBody(text: string): unknown {
     },
   });
   if (duplicate !== undefined) throw new WeirError("bad_request", duplicate);
-  return doc.toJS() as unknown;
+  try {
+    return doc.toJS() as unknown;
+  } catch (error) {
+    // The yaml package refuses aliases that expand past its limit (a "billion laughs"
+    // body, a few hundred bytes that would become gigabytes) by throwing: a 400, not a 500.
+    if (!(error instanceof Error)) throw error;
+    throw new WeirError("bad_request", `body is not valid YAML: ${/alias/i.test(error.message) ? "its aliases expand too far; write the values out" : error.message.split("\n")[0]}`);
+  }
 }
