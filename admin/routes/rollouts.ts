@@ -81,8 +81,10 @@ function stepMs(text: string, window: string, span: number): number {
   if (ms < STATS_BUCKET_MS || ms % STATS_BUCKET_MS !== 0 || ms > span) {
     throw new WeirError("invalid", `step ${text} must be a multiple of ${formatDuration(STATS_BUCKET_MS)} and no longer than the window (${window})`);
   }
-  if (span / ms > MAX_SERIES_POINTS) {
-    const least = Math.ceil(span / MAX_SERIES_POINTS / STATS_BUCKET_MS) * STATS_BUCKET_MS;
+  // A series has a point for every step the window touches: floor(span / step) + 1 of them
+  // when the window's start lies inside a step, as it nearly always does.
+  if (Math.floor(span / ms) + 1 > MAX_SERIES_POINTS) {
+    const least = (Math.floor(span / MAX_SERIES_POINTS / STATS_BUCKET_MS) + 1) * STATS_BUCKET_MS;
     throw new WeirError("invalid", `step ${text} gives more than ${MAX_SERIES_POINTS} points over ${window}: use a step of at least ${formatDuration(least)}`);
   }
   return ms;

@@ -95,6 +95,21 @@ describe("GET …/stats with step", () => {
     // without step there is no series
     expect((await json(await api("GET", path("window=1m")))).series).toBeUndefined();
   });
+
+  // Probe (session 2): 5000s in 10s steps passed the check (exactly 500 steps) and gave
+  // 501 points, the window's start lying inside its first step.
+  it("never gives more than 500 points, however the window falls on the steps", async () => {
+    const stack = uniqueStack("series");
+    await run(stack);
+    const path = (q: string) => `/v1/services/${stack}/svc/stats?${q}`;
+    expect(await expectError(await api("GET", path("window=5000s&step=10s")), 422, "invalid")).toBe(
+      "step 10s gives more than 500 points over 5000s: use a step of at least 20s",
+    );
+    for (const q of ["window=4990s&step=10s", "window=5000s&step=20s", "window=24h&step=3m", "window=24h&step=24h"]) {
+      const points = (await json(await api("GET", path(q)))).series.points as unknown[];
+      expect(points.length, q).toBeLessThanOrEqual(500);
+    }
+  });
 });
 
 describe("GET …/stats and traffic rules (DESIGN §10)", () => {
