@@ -39,6 +39,20 @@ export function writeContext(c: AdminContext): WriteContext {
   return w;
 }
 
+/**
+ * If-Match on a write that makes no config version (a token created or revoked, a rollout
+ * paused or resumed): checked against the current config version like any other write
+ * (DESIGN §8), so a client's precondition is never silently ignored; malformed is a 400.
+ */
+export async function checkIfMatch(c: AdminContext): Promise<void> {
+  const ifMatch = parseIfMatch(c.req.header("if-match"));
+  if (ifMatch === undefined || ifMatch === "*") return;
+  const current = await store(c).configVersion();
+  if (!ifMatch.includes(current)) {
+    throw new WeirError("precondition_failed", `If-Match does not match the current config version "${current}"`, { details: { configVersion: current } });
+  }
+}
+
 export function style(c: AdminContext): EndpointStyle {
   return endpointStyle(c.req.url, c.env.BASE_DOMAIN);
 }

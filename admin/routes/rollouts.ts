@@ -12,7 +12,7 @@ import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { RolloutView as CoreRolloutView } from "../../core/rollout.ts";
 import { MAX_SERIES_POINTS, revisionStatsView, ruleStatsViews, statsSeriesView, StatsView as CoreStatsView } from "../../core/stats-view.ts";
 import { STATS_RETENTION_MS, statsStoreOf } from "../store/stats-store.ts";
-import { settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
+import { checkIfMatch, settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
 import { commonErrors, ErrorBody, jsonResponse, notFound, ServiceParams, writeErrors } from "../schemas.ts";
 import type { RolloutStart } from "../store/rollouts.ts";
 
@@ -123,6 +123,8 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       }),
       async (c) => {
         const { stack, name } = c.req.valid("param");
+        // abort is a versioned write (the write path checks If-Match); pause and resume are not
+        if (action !== "abort") await checkIfMatch(c);
         const s = store(c);
         const outcome =
           action === "abort"

@@ -57,6 +57,28 @@ describe("POST /v1/tokens", () => {
   });
 });
 
+// Probe (session 2): token writes ignored If-Match, even a malformed one.
+describe("If-Match on token writes", () => {
+  it("is checked against the config version: 412 on a mismatch, 400 malformed, and nothing changes", async () => {
+    const etag = (await api("GET", "/v1/whoami")).headers.get("etag") as string;
+    const stale = `"${Number(JSON.parse(etag)) + 1000}"`;
+    const name = uniqueTokenName("im");
+    const body = { name, role: "viewer", stacks: ["*"] };
+    expect(await expectError(await api("POST", "/v1/tokens", { body, headers: { "if-match": stale } }), 412, "precondition_failed")).toContain(
+      "If-Match does not match the current config version",
+    );
+    await expectError(await api("POST", "/v1/tokens", { body, headers: { "if-match": "garbage" } }), 400, "bad_request");
+    const listed = async () => (await json(await api("GET", "/v1/tokens"))).tokens.map((t: { name: string }) => t.name) as string[];
+    expect(await listed()).not.toContain(name);
+    const made = remember(await json<MadeToken>(await api("POST", "/v1/tokens", { body, headers: { "if-match": etag } }), 201));
+
+    await expectError(await api("DELETE", `/v1/tokens/${name}`, { headers: { "if-match": stale } }), 412, "precondition_failed");
+    expect((await json(await api("GET", "/v1/whoami", { token: made.token }))).name).toBe(name);
+    await json(await api("DELETE", `/v1/tokens/${name}`, { headers: { "if-match": "*" } }));
+    expect(await listed()).not.toContain(name);
+  });
+});
+
 describe("using a token", () => {
   it("whoami names it; history's WHO is its name, with the client IP of each change", async () => {
     const stack = uniqueStack("who");
