@@ -5,7 +5,7 @@
  * turns a store refusal into the one error type.
  */
 import type { Context } from "hono";
-import { coversAllStacks, type Principal } from "../core/access.ts";
+import { coversAllStacks, hasRole, type Principal } from "../core/access.ts";
 import { WeirError } from "../core/errors.ts";
 import type { Env } from "../worker/env.ts";
 import { clientIp } from "./client-ip.ts";
@@ -36,6 +36,7 @@ export function writeContext(c: AdminContext): WriteContext {
   if (ifMatch !== undefined) w.ifMatch = ifMatch;
   const principal = c.get("principal");
   if (principal !== undefined && !coversAllStacks(principal.stacks)) w.scope = principal.stacks;
+  if (principal !== undefined && !hasRole(principal, "admin")) w.domains = false;
   return w;
 }
 

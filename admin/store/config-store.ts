@@ -292,7 +292,7 @@ export class ConfigStore extends DurableObject<Env> {
    */
   rollback(w: WriteContext, stack: string, name: string, to?: number): Promise<Outcome<StoredService>> {
     const stores = { services: this.services, history: this.historyStore, tables: this.slotTables, keep: this.historyKeep };
-    return this.write(w, () => rollbackPlan(stores, stack, name, to));
+    return this.write(w, () => rollbackPlan(stores, stack, name, to, w.domains !== false));
   }
 
   // ---- custom domains ----

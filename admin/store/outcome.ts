@@ -24,6 +24,8 @@ export interface WriteContext {
   ifMatch?: IfMatch;
   /** the stacks the caller may see (a scoped token's); absent: every stack. A refusal names no service outside them. */
   scope?: readonly string[];
+  /** false when the caller may not bind or unbind custom domains (below admin): a rollback must not change them */
+  domains?: false;
 }
 
 /** A service as the admin API reads it: config, weights counted from the slot table. */

@@ -195,3 +195,39 @@ describe("/v1/domains refusals of a scoped token", () => {
     );
   });
 });
+
+// Probe (session 2): a deployer's rollback brought back a custom domain an admin had
+// removed (domains are an admin's to manage), and a rollback whose domain another stack
+// now holds was a 409 naming that stack's service.
+describe("rollback and custom domains, by scoped tokens", () => {
+  it("a deployer cannot change bindings by rollback; an admin's conflict names no other stack's service", async () => {
+    const mine = uniqueStack("rb-mine");
+    const theirs = uniqueStack("rb-theirs");
+    const host = `rb-${crypto.randomUUID().slice(0, 8)}.example.com`;
+    await run(mine);
+    await run(theirs, "secret-svc");
+    await json(await api("POST", "/v1/domains", { body: { host, target: `${mine}/svc` } }), 201);
+    const bound = await currentVersion();
+    await json(await api("DELETE", `/v1/domains/${host}`));
+    await json(await api("POST", "/v1/domains", { body: { host, target: `${theirs}/secret-svc` } }), 201);
+    const deployer = await makeToken("deployer", [mine]);
+    const admin = await makeToken("admin", [mine]);
+    const rollback = (token: string) => api("POST", `/v1/services/${mine}/svc/rollback`, { token, body: { to: bound } });
+
+    const before = await currentVersion();
+    const taken = await expectError(await rollback(admin.token), 409, "conflict");
+    expect(taken).toBe(`hostname '${host}' (a custom domain of ${mine}/svc) is already taken by a service outside this token's stacks`);
+    expect(await expectError(await rollback(deployer.token), 403, "forbidden")).toBe(
+      `rolling ${mine}/svc back to config version ${bound} would bind ${host} (custom domains): that needs admin on stack '${mine}'`,
+    );
+    expect(await currentVersion()).toBe(before);
+
+    await json(await api("DELETE", `/v1/domains/${host}`));
+    await expectError(await rollback(deployer.token), 403, "forbidden");
+    const restored = await json(await rollback(admin.token));
+    expect(restored.domains).toEqual([{ host }]);
+    // a rollback that leaves the bindings alone is a deployer's to make
+    await stage(mine, "svc", "v2", origin("helloV3"));
+    expect((await json(await api("POST", `/v1/services/${mine}/svc/rollback`, { token: deployer.token, body: {} }))).revisions).toEqual([]);
+  });
+});
