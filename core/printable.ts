@@ -18,3 +18,9 @@ function escape(c: string): string {
 export function escapeUnprintable(text: string, options: { keepNewlines?: boolean } = {}): string {
   return text.replace(options.keepNewlines ? UNPRINTABLE_BUT_NEWLINE : UNPRINTABLE, escape);
 }
+
+/** A user's value quoted in a message: unprintable characters escaped, at most `max` characters (then "…"). */
+export function shortValue(text: string, max = 64): string {
+  const escaped = escapeUnprintable(text);
+  return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
+}

@@ -92,6 +92,10 @@ describe("GET …/stats with step", () => {
     expect(await expectError(await api("GET", path("step=5s")), 422, "invalid")).toMatch(/multiple of 10s/);
     expect(await expectError(await api("GET", path("window=1m&step=2m")), 422, "invalid")).toMatch(/no longer than the window \(1m\)/);
     expect(await expectError(await api("GET", path("window=24h&step=10s")), 422, "invalid")).toMatch(/more than 500 points over 24h: use a step of at least 3m/);
+    // a long value is quoted cut short (probe, session 2: it came back whole)
+    const long = await expectError(await api("GET", path(`window=${"x".repeat(5000)}`)), 400, "bad_request");
+    expect(long).toBe(`window '${"x".repeat(64)}…' does not parse: write a duration like '30s', '5m' or '1h'`);
+    expect((await expectError(await api("GET", path(`window=24h&step=${"1".repeat(5000)}0s`)), 422, "invalid")).length).toBeLessThan(200);
     // without step there is no series
     expect((await json(await api("GET", path("window=1m")))).series).toBeUndefined();
   });

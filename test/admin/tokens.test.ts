@@ -42,6 +42,16 @@ describe("POST /v1/tokens", () => {
     expect(JSON.stringify(Object.values(stored).map((v) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v)))).not.toContain(made.token.slice(5));
   });
 
+  // Probe (session 2): a 1 MiB `expires` came back whole in the error message.
+  it("quotes a long or unprintable expires cut short and escaped", async () => {
+    const body = (expires: string) => ({ body: { name: uniqueTokenName("long"), role: "viewer", stacks: ["*"], expires } });
+    const long = await expectError(await api("POST", "/v1/tokens", body(`${"9".repeat(100_000)}d`)), 422, "invalid");
+    expect(long).toBe(`expires ${"9".repeat(64)}… must be between 1s and 3650d`);
+    const garbage = await expectError(await api("POST", "/v1/tokens", body(`\u001b[31m${"x".repeat(100_000)}`)), 400, "bad_request");
+    expect(garbage.length).toBeLessThan(200);
+    expect(garbage).toContain("expires '\\u001b[31mxxx");
+  });
+
   it("409 for a taken name; 400/422 for bodies that break the schema", async () => {
     const made = remember(await makeToken("viewer", ["*"]));
     expect(await expectError(await api("POST", "/v1/tokens", { body: { name: made.name, role: "viewer", stacks: ["*"] } }), 409, "conflict")).toContain(
