@@ -2,11 +2,11 @@
  * @module admin/auth-failures
  * The brute-force limit (DESIGN §11): failed authentications count per client IP in
  * Cloudflare's Rate Limiting binding AUTH_FAILURES (wrangler.toml: 20 per 60 s; Miniflare
- * simulates it). Only failures call the binding, so successful requests neither count nor
+ * simulates it); an IPv6 client counts by its /64 (admin/client-ip.ts `failureKeyOf`). Only failures call the binding, so successful requests neither count nor
  * are blocked. Past the limit a failing request gets 429 with Retry-After instead of 401.
  */
 import { WeirError } from "../core/errors.ts";
-import { clientIp } from "./client-ip.ts";
+import { clientIp, failureKeyOf } from "./client-ip.ts";
 import type { AdminContext } from "./context.ts";
 
 /**
@@ -21,7 +21,8 @@ export async function countFailure(c: AdminContext): Promise<void> {
   if (limiter === undefined) return;
   let outcome: RateLimitOutcome;
   try {
-    outcome = await limiter.limit({ key: `auth:${clientIp(c) ?? "unknown"}` });
+    const ip = clientIp(c);
+    outcome = await limiter.limit({ key: `auth:${ip === null ? "unknown" : failureKeyOf(ip)}` });
   } catch (error) {
     // The request fails either way; a limiter outage only turns its 429 back into a 401.
     console.warn("rate limiting binding AUTH_FAILURES failed:", String(error));

@@ -22,12 +22,29 @@ export async function sha256(text: string): Promise<ArrayBuffer> {
 
 const INVALID = "invalid token: no such token, or it has been revoked";
 
+/**
+ * The token of `Authorization: Bearer <token>` (scheme case-insensitive, RFC 9110 §11.1);
+ * a 401 that says what is wrong with any other header. Never echoes the header: it may be
+ * a secret sent the wrong way.
+ */
+export function bearerToken(header: string | undefined): string {
+  const value = (header ?? "").trim();
+  if (value === "") throw new WeirError("unauthorized", "missing 'Authorization: Bearer <token>' header");
+  const [scheme, ...rest] = value.split(/\s+/);
+  if (scheme.toLowerCase() !== "bearer") {
+    throw new WeirError("unauthorized", "the Authorization header must use the Bearer scheme: 'Authorization: Bearer <token>'");
+  }
+  if (rest.length === 0) throw new WeirError("unauthorized", "the Authorization header has no token after 'Bearer'");
+  // two tokens, or two Authorization headers (which arrive joined by a comma)
+  if (rest.length > 1) throw new WeirError("unauthorized", "the Authorization header must carry exactly one token: 'Bearer <token>'");
+  return rest[0];
+}
+
 async function principalOf(c: AdminContext, rootToken: string): Promise<Principal> {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "");
-  if (!match) throw new WeirError("unauthorized", "missing 'Authorization: Bearer <token>' header");
-  const [given, root] = await Promise.all([sha256(match[1]), sha256(rootToken)]);
+  const token = bearerToken(c.req.header("authorization"));
+  const [given, root] = await Promise.all([sha256(token), sha256(rootToken)]);
   if (crypto.subtle.timingSafeEqual(given, root)) return ROOT;
-  if (!SECRET_PATTERN.test(match[1])) throw new WeirError("unauthorized", INVALID);
+  if (!SECRET_PATTERN.test(token)) throw new WeirError("unauthorized", INVALID);
   const check = await store(c).checkToken(given);
   if (check.status === "valid") return check.principal;
   if (check.status === "expired") throw new WeirError("unauthorized", `token '${check.name}' expired at ${check.expiresAt}`);

@@ -14,10 +14,12 @@ import { matchedRoutes } from "hono/route";
 import { accessProblem, coversAllStacks, hasRole, type Need, type Principal, type Role } from "../core/access.ts";
 import { WeirError } from "../core/errors.ts";
 import { normalizeHost } from "../core/hostnames.ts";
-import { ServiceId } from "../core/model.ts";
+import { z } from "zod";
+import { DnsLabel, ServiceId } from "../core/model.ts";
 import { authenticate } from "./auth.ts";
 import { store, type AdminContext, type AdminEnv } from "./context.ts";
 import { ErrorBody } from "./schemas.ts";
+import { parseOrThrow } from "./validation.ts";
 
 /** Where the stack a request acts on comes from. */
 export type StackSource =
@@ -191,6 +193,9 @@ async function bodyJson(c: AdminContext): Promise<Record<string, unknown> | unde
   }
 }
 
+const StackParam = z.object({ stack: DnsLabel });
+const ServiceParam = z.object({ service: ServiceId });
+
 function stackOfServiceRef(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
   const ref = value.split(":")[0];
@@ -203,14 +208,18 @@ function stackOfServiceRef(value: unknown): string | undefined {
  * route's validator refuses such a body).
  */
 async function stackOf(c: AdminContext, source: StackSource): Promise<string | undefined | null> {
+  // A stack that is not a DNS label is the 400 the route's validator gives, whoever asks:
+  // no token covers it, and a 403 naming it would blame the token for a malformed request.
   switch (source) {
     case "path":
-      return c.req.param("stack");
-    case "query":
-      return c.req.query("stack");
+      return parseOrThrow(StackParam, { stack: c.req.param("stack") }, "param").stack;
+    case "query": {
+      const stack = c.req.query("stack");
+      return stack === undefined ? undefined : parseOrThrow(StackParam, { stack }, "query").stack;
+    }
     case "query-service": {
       const service = c.req.query("service");
-      return service === undefined ? undefined : service.split("/")[0];
+      return service === undefined ? undefined : parseOrThrow(ServiceParam, { service }, "query").service.split("/")[0];
     }
     case "body-name":
       return stackOfServiceRef((await bodyJson(c))?.name) ?? null;

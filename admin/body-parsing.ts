@@ -130,7 +130,7 @@ export const jsonBodyKeys: MiddlewareHandler = async (c, next) => {
 
 /**
  * Parses a YAML stack file; a key given twice in one map is a 400 naming the key and its
- * line, other syntax errors (and aliases that expand too far) a 400 with the parser's first line.
+ * line, other syntax errors a 400 with the parser's first line.
  */
 export function parseYamlBody(text: string): unknown {
   const lines = new LineCounter();
@@ -156,7 +156,9 @@ export function parseYamlBody(text: string): unknown {
   try {
     return doc.toJS() as unknown;
   } catch (error) {
-    // the yaml library refuses aliases that expand past its limit ("billion laughs")
-    throw new WeirError("bad_request", `body is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    // The yaml package refuses aliases that expand past its limit (a "billion laughs"
+    // body, a few hundred bytes that would become gigabytes) by throwing: a 400, not a 500.
+    if (!(error instanceof Error)) throw error;
+    throw new WeirError("bad_request", `body is not valid YAML: ${/alias/i.test(error.message) ? "its aliases expand too far; write the values out" : error.message.split("\n")[0]}`);
   }
 }

@@ -5,7 +5,7 @@
  * turns a store refusal into the one error type.
  */
 import type { Context } from "hono";
-import type { Principal } from "../core/access.ts";
+import { coversAllStacks, hasRole, type Principal } from "../core/access.ts";
 import { WeirError } from "../core/errors.ts";
 import type { Env } from "../worker/env.ts";
 import { clientIp } from "./client-ip.ts";
@@ -34,7 +34,24 @@ export function writeContext(c: AdminContext): WriteContext {
   const ifMatch = parseIfMatch(c.req.header("if-match"));
   const w: WriteContext = { actor: c.get("actor"), ip: clientIp(c) };
   if (ifMatch !== undefined) w.ifMatch = ifMatch;
+  const principal = c.get("principal");
+  if (principal !== undefined && !coversAllStacks(principal.stacks)) w.scope = principal.stacks;
+  if (principal !== undefined && !hasRole(principal, "admin")) w.domains = false;
   return w;
+}
+
+/**
+ * If-Match on a write that makes no config version (a token created or revoked, a rollout
+ * paused or resumed): checked against the current config version like any other write
+ * (DESIGN §8), so a client's precondition is never silently ignored; malformed is a 400.
+ */
+export async function checkIfMatch(c: AdminContext): Promise<void> {
+  const ifMatch = parseIfMatch(c.req.header("if-match"));
+  if (ifMatch === undefined || ifMatch === "*") return;
+  const current = await store(c).configVersion();
+  if (!ifMatch.includes(current)) {
+    throw new WeirError("precondition_failed", `If-Match does not match the current config version "${current}"`, { details: { configVersion: current } });
+  }
 }
 
 export function style(c: AdminContext): EndpointStyle {

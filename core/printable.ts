@@ -19,8 +19,8 @@ export function escapeUnprintable(text: string, options: { keepNewlines?: boolea
   return text.replace(options.keepNewlines ? UNPRINTABLE_BUT_NEWLINE : UNPRINTABLE, escape);
 }
 
-/** A user's value as an error message quotes it: escaped, and cut to `max` characters with '…'. */
-export function clipped(text: string, max = 64): string {
-  const escaped = escapeUnprintable(text.length > max * 2 ? text.slice(0, max * 2) : text);
+/** A user's value quoted in a message: unprintable characters escaped, at most `max` characters (then "…"). */
+export function shortValue(text: string, max = 64): string {
+  const escaped = escapeUnprintable(text);
   return escaped.length > max ? `${escaped.slice(0, max)}…` : escaped;
 }

@@ -7,6 +7,7 @@
  */
 import { WeirError } from "./errors.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
+import { shortValue } from "./printable.ts";
 import { own, hasOwn } from "./own-property.ts";
 import { apportion, TOTAL_BP } from "./weights.ts";
 
@@ -38,7 +39,7 @@ export interface RolloutPlan extends RolloutTiming {
 function parseRolloutDuration(field: string, text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined) {
-    throw new WeirError("bad_request", `${field} '${text}' does not parse: write a duration like '90s', '10m' or '1h30m'`);
+    throw new WeirError("bad_request", `${field} '${shortValue(text)}' does not parse: write a duration like '90s', '10m' or '1h30m'`);
   }
   return ms;
 }
@@ -51,12 +52,12 @@ function parseRolloutDuration(field: string, text: string): number {
 export function parseRolloutTiming(duration: string, interval?: string): RolloutTiming {
   const durationMs = parseRolloutDuration("duration", duration);
   if (durationMs > MAX_ROLLOUT_MS) {
-    throw new WeirError("invalid", `duration ${duration} is longer than the ${formatDuration(MAX_ROLLOUT_MS)} a rollout may take`);
+    throw new WeirError("invalid", `duration ${shortValue(duration)} is longer than the ${formatDuration(MAX_ROLLOUT_MS)} a rollout may take`);
   }
   if (durationMs < MIN_STEP_MS) {
     throw new WeirError(
       "invalid",
-      `duration ${duration} is too short: a rollout step takes at least ${formatDuration(MIN_STEP_MS)}, so the duration must be at least that`,
+      `duration ${shortValue(duration)} is too short: a rollout step takes at least ${formatDuration(MIN_STEP_MS)}, so the duration must be at least that`,
     );
   }
   if (interval === undefined) {
@@ -64,10 +65,10 @@ export function parseRolloutTiming(duration: string, interval?: string): Rollout
   }
   const intervalMs = parseRolloutDuration("interval", interval);
   if (intervalMs < MIN_STEP_MS) {
-    throw new WeirError("invalid", `interval ${interval} is too short: rollout steps are at least ${formatDuration(MIN_STEP_MS)} apart`);
+    throw new WeirError("invalid", `interval ${shortValue(interval)} is too short: rollout steps are at least ${formatDuration(MIN_STEP_MS)} apart`);
   }
   if (intervalMs > durationMs) {
-    throw new WeirError("invalid", `interval ${interval} is longer than the duration ${duration}: a rollout needs at least one step`);
+    throw new WeirError("invalid", `interval ${shortValue(interval)} is longer than the duration ${shortValue(duration)}: a rollout needs at least one step`);
   }
   return { durationMs, intervalMs };
 }

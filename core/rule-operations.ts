@@ -12,7 +12,7 @@ import { backtrackingProblem } from "./regex-safety.ts";
 import { MAX_RULES_BYTES, type Rule } from "./rule-schema.ts";
 import { reconcileRuleTables } from "./rule-tables.ts";
 import { cloneSlotTable } from "./slot-table.ts";
-import { clipped } from "./printable.ts";
+import { shortValue } from "./printable.ts";
 
 const utf8 = new TextEncoder();
 
@@ -121,7 +121,7 @@ export function addRule(state: ServiceState, rule: Rule, before?: string): Servi
   let at = rules.length;
   if (before !== undefined) {
     at = rules.findIndex((r) => r.name === before);
-    if (at === -1) throw new WeirError("invalid", `before: ${id} has no rule '${clipped(before)}'`, { details: { field: "before" } });
+    if (at === -1) throw new WeirError("invalid", `before: ${id} has no rule '${shortValue(before)}'`, { details: { field: "before" } });
   }
   return withRules(state, [...rules.slice(0, at), rule, ...rules.slice(at)]);
 }
@@ -129,6 +129,6 @@ export function addRule(state: ServiceState, rule: Rule, before?: string): Servi
 /** Removes the rule named `name` (404 when there is none). */
 export function removeRule(state: ServiceState, name: string): ServiceState {
   const rules = state.service.rules ?? [];
-  if (!rules.some((r) => r.name === name)) throw new WeirError("not_found", `${idOf(state.service)} has no rule '${clipped(name)}'`);
+  if (!rules.some((r) => r.name === name)) throw new WeirError("not_found", `${idOf(state.service)} has no rule '${shortValue(name)}'`);
   return withRules(state, rules.filter((r) => r.name !== name));
 }

@@ -12,7 +12,7 @@ import { parseDuration } from "./duration.ts";
 import { DNS_LABEL } from "./dns-label.ts";
 import { isWholeBasisPoints, percentToBp, TOTAL_BP } from "./weights.ts";
 import { HOP_BY_HOP_HEADERS } from "./hop-by-hop.ts";
-import { clipped } from "./printable.ts";
+import { shortValue } from "./printable.ts";
 
 /** Rules a service holds at most: each one is read in order on every request that reaches it. */
 export const MAX_RULES = 50;
@@ -206,7 +206,7 @@ function checkValueMatches(list: readonly ValueMatch[] | undefined, field: strin
   });
 }
 
-const headerName = (name: string) => (TOKEN.test(name) ? undefined : `'${clipped(name)}' is not a valid header name (an HTTP token)`);
+const headerName = (name: string) => (TOKEN.test(name) ? undefined : `'${shortValue(name)}' is not a valid header name (an HTTP token)`);
 const plainName = (name: string) =>
   name.length === 0 ? "must not be empty" : name.length > 256 ? "longer than 256 characters" : undefined;
 
@@ -216,22 +216,22 @@ function checkEdits(edits: HeaderEdits | undefined, field: string, forbidden: Re
   if (names.length > MAX_CONDITIONS * 2) problem(field, `at most ${MAX_CONDITIONS * 2} header edits`);
   for (const [kind, map] of [["set", edits.set], ["add", edits.add]] as const) {
     for (const [name, value] of Object.entries(map ?? {})) {
-      const at = `${field}.${kind}.${clipped(name)}`;
-      if (!TOKEN.test(name)) problem(at, `'${clipped(name)}' is not a valid header name (an HTTP token)`);
-      else if (forbidden.has(name.toLowerCase())) problem(at, `'${clipped(name)}' cannot be edited by a rule`);
+      const at = `${field}.${kind}.${shortValue(name)}`;
+      if (!TOKEN.test(name)) problem(at, `'${shortValue(name)}' is not a valid header name (an HTTP token)`);
+      else if (forbidden.has(name.toLowerCase())) problem(at, `'${shortValue(name)}' cannot be edited by a rule`);
       if (!FIELD_VALUE.test(value) || value.length > MAX_VALUE) problem(at, "the value must be a header value (no control characters, at most 2048 characters)");
     }
   }
   (edits.remove ?? []).forEach((name, i) => {
     const at = `${field}.remove[${i}]`;
-    if (!TOKEN.test(name)) problem(at, `'${clipped(name)}' is not a valid header name (an HTTP token)`);
-    else if (forbidden.has(name.toLowerCase())) problem(at, `'${clipped(name)}' cannot be edited by a rule`);
+    if (!TOKEN.test(name)) problem(at, `'${shortValue(name)}' is not a valid header name (an HTTP token)`);
+    else if (forbidden.has(name.toLowerCase())) problem(at, `'${shortValue(name)}' cannot be edited by a rule`);
   });
 }
 
 function durationProblem(text: string): { ms?: number; problem?: string } {
   const ms = parseDuration(text);
-  if (ms === undefined) return { problem: `'${clipped(text)}' is not a duration such as 500ms, 10s or 1m` };
+  if (ms === undefined) return { problem: `'${shortValue(text)}' is not a duration such as 500ms, 10s or 1m` };
   if (ms < 1 || ms > MAX_TIMEOUT_MS) return { problem: `must be between 1ms and ${MAX_TIMEOUT_MS / 1000}s` };
   return { ms };
 }
@@ -243,7 +243,7 @@ const HOST = /^(?=.{1,253}(:\d{1,5})?$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9]
 function hostProblem(host: string): string | undefined {
   if (!HOST.test(host)) return `'${host.slice(0, 300)}' is not a hostname`;
   const port = /:(\d+)$/.exec(host)?.[1];
-  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) return `'${clipped(host)}' names port ${port}; a port is 1–65535`;
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535)) return `'${shortValue(host)}' names port ${port}; a port is 1–65535`;
   return undefined;
 }
 
@@ -271,30 +271,30 @@ export function checkRule(rule: Rule, problem: Problem): void {
   if (m?.methods !== undefined) {
     if (m.methods.length === 0 || m.methods.length > MAX_CONDITIONS) problem("match.methods", `lists 1–${MAX_CONDITIONS} methods`);
     m.methods.forEach((method, i) => {
-      if (!/^[A-Z]+$/.test(method) || method.length > 32) problem(`match.methods[${i}]`, `'${clipped(method)}' is not an uppercase HTTP method`);
+      if (!/^[A-Z]+$/.test(method) || method.length > 32) problem(`match.methods[${i}]`, `'${shortValue(method)}' is not an uppercase HTTP method`);
     });
   }
   checkValueMatches(m?.headers, "match.headers", problem, headerName);
   checkValueMatches(m?.query, "match.query", problem, plainName);
-  checkValueMatches(m?.cookies, "match.cookies", problem, (name) => (TOKEN.test(name) ? undefined : `'${clipped(name)}' is not a valid cookie name`));
+  checkValueMatches(m?.cookies, "match.cookies", problem, (name) => (TOKEN.test(name) ? undefined : `'${shortValue(name)}' is not a valid cookie name`));
   if (m?.countries !== undefined) {
     if (m.countries.length === 0 || m.countries.length > 64) problem("match.countries", "lists 1–64 countries");
     m.countries.forEach((c, i) => {
-      if (!/^[A-Z][A-Z0-9]$/.test(c)) problem(`match.countries[${i}]`, `'${clipped(c)}' is not an uppercase ISO 3166-1 alpha-2 code`);
+      if (!/^[A-Z][A-Z0-9]$/.test(c)) problem(`match.countries[${i}]`, `'${shortValue(c)}' is not an uppercase ISO 3166-1 alpha-2 code`);
     });
   }
 
   const actions = (["version", "weights", "redirect", "respond"] as const).filter((k) => rule[k] !== undefined);
   if (actions.length > 1) problem(actions[1], `a rule takes at most one of version | weights | redirect | respond, not ${actions.join(" and ")}`);
-  if (rule.version !== undefined && !DNS_LABEL.test(rule.version)) problem("version", `'${clipped(rule.version)}' is not a version name`);
+  if (rule.version !== undefined && !DNS_LABEL.test(rule.version)) problem("version", `'${shortValue(rule.version)}' is not a version name`);
   if (rule.weights !== undefined) {
     const entries = Object.entries(rule.weights);
     if (entries.length === 0) problem("weights", "names no version");
     let sum = 0;
     for (const [version, percent] of entries) {
-      if (!DNS_LABEL.test(version)) problem(`weights.${clipped(version)}`, `'${clipped(version)}' is not a version name`);
+      if (!DNS_LABEL.test(version)) problem(`weights.${shortValue(version)}`, `'${shortValue(version)}' is not a version name`);
       const p = percentProblem(percent);
-      if (p) problem(`weights.${clipped(version)}`, p);
+      if (p) problem(`weights.${shortValue(version)}`, p);
       else sum += percentToBp(percent);
     }
     if (entries.length > 0 && sum !== TOTAL_BP) problem("weights", `sum to ${sum / 100}%; a rule's split must sum to 100%`);
@@ -364,17 +364,17 @@ export function checkRule(rule: Rule, problem: Problem): void {
       const seen = new Set<string>();
       r.on.slice(0, MAX_CONDITIONS).forEach((cond, i) => {
         if (cond !== RETRY_CONNECT_FAILURE && !/^[45]\d\d$/.test(cond)) {
-          problem(`retries.on[${i}]`, `'${clipped(cond)}' is neither '${RETRY_CONNECT_FAILURE}' nor a 4xx/5xx status`);
-        } else if (seen.has(cond)) problem(`retries.on[${i}]`, `'${clipped(cond)}' is listed twice`);
+          problem(`retries.on[${i}]`, `'${shortValue(cond)}' is neither '${RETRY_CONNECT_FAILURE}' nor a 4xx/5xx status`);
+        } else if (seen.has(cond)) problem(`retries.on[${i}]`, `'${shortValue(cond)}' is listed twice`);
         seen.add(cond);
       });
     }
     if (rule.redirect !== undefined || rule.respond !== undefined) problem("retries", "does nothing on a rule that redirects or responds itself");
   }
   if (rule.mirror !== undefined) {
-    if (!DNS_LABEL.test(rule.mirror.version)) problem("mirror.version", `'${clipped(rule.mirror.version)}' is not a version name`);
+    if (!DNS_LABEL.test(rule.mirror.version)) problem("mirror.version", `'${shortValue(rule.mirror.version)}' is not a version name`);
     else if (rule.mirror.version === rule.version) {
-      problem("mirror.version", `'${clipped(rule.version)}' already serves this rule's traffic: a copy would send each request to it twice`);
+      problem("mirror.version", `'${shortValue(rule.version)}' already serves this rule's traffic: a copy would send each request to it twice`);
     }
     const p = rule.mirror.percent === undefined ? undefined : percentProblem(rule.mirror.percent);
     if (p) problem("mirror.percent", p);
@@ -402,7 +402,7 @@ function addRuleIssues(rule: Rule, ctx: z.RefinementCtx): void {
   checkRule(rule, (field, message) =>
     // The message names the rule and the field; the issue's path stays the rule's own
     // (`rules.0`), so an error reads "rules.0: rule 'beta': match.path.regex: ...".
-    ctx.addIssue({ code: "custom", message: `rule '${clipped(rule.name)}': ${field}: ${message}` }),
+    ctx.addIssue({ code: "custom", message: `rule '${shortValue(rule.name)}': ${field}: ${message}` }),
   );
 }
 
@@ -411,7 +411,7 @@ export const RuleList = z.array(Rule).superRefine((rules, ctx) => {
   if (rules.length > MAX_RULES) ctx.addIssue({ code: "custom", message: `a service holds at most ${MAX_RULES} rules, not ${rules.length}` });
   const seen = new Set<string>();
   rules.forEach((rule, i) => {
-    if (seen.has(rule.name)) ctx.addIssue({ code: "custom", path: [i], message: `rule '${clipped(rule.name)}': name: another rule of the service has this name` });
+    if (seen.has(rule.name)) ctx.addIssue({ code: "custom", path: [i], message: `rule '${shortValue(rule.name)}': name: another rule of the service has this name` });
     seen.add(rule.name);
   });
 });

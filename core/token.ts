@@ -9,6 +9,7 @@ import { ALL_STACKS, ROLES } from "./access.ts";
 import { bytesToBase64 } from "./base64.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import { WeirError } from "./errors.ts";
+import { shortValue } from "./printable.ts";
 import { DNS_LABEL, DnsLabel } from "./model.ts";
 
 /** Names no API token may take: history already means something by them. */
@@ -80,9 +81,9 @@ export const MAX_LIFETIME_MS = 3650 * 86_400_000;
 export function tokenExpiry(expires: string | undefined, now: number): string | null {
   if (expires === undefined) return null;
   const ms = parseDuration(expires);
-  if (ms === undefined) throw new WeirError("bad_request", `expires '${expires}' does not parse: write a duration like '12h', '30d' or '90d'`);
+  if (ms === undefined) throw new WeirError("bad_request", `expires '${shortValue(expires)}' does not parse: write a duration like '12h', '30d' or '90d'`);
   if (ms < MIN_LIFETIME_MS || ms > MAX_LIFETIME_MS) {
-    throw new WeirError("invalid", `expires ${expires} must be between ${formatDuration(MIN_LIFETIME_MS)} and 3650d`);
+    throw new WeirError("invalid", `expires ${shortValue(expires)} must be between ${formatDuration(MIN_LIFETIME_MS)} and 3650d`);
   }
   return new Date(now + ms).toISOString();
 }

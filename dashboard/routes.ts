@@ -7,17 +7,16 @@
  * reach them (worker/index.ts sends only ADMIN_HOST to the admin app).
  */
 import type { Hono } from "hono";
-import { errorResponse, WeirError } from "../core/errors.ts";
+import { WeirError } from "../core/errors.ts";
 import { plainRoute, PUBLIC } from "../admin/authorization.ts";
 import type { AdminEnv } from "../admin/context.ts";
 import { dashboardBundle } from "./assets.ts";
 import { dashboardHeaders } from "./headers.ts";
 
+/** A 404 with every header a dashboard file has (CSP, no framing, no sniffing), never cached. */
 function notFound(path: string): Response {
-  const res = errorResponse(new WeirError("not_found", `no dashboard file ${path}`));
-  res.headers.set("cache-control", "no-store");
-  res.headers.set("x-content-type-options", "nosniff");
-  return res;
+  const error = new WeirError("not_found", `no dashboard file ${path}`);
+  return new Response(JSON.stringify(error.toBody()), { status: error.status, headers: dashboardHeaders("application/json; charset=utf-8", "none") });
 }
 
 export function registerDashboard(app: Hono<AdminEnv>): void {

@@ -8,11 +8,12 @@ import { z, type OpenAPIHono } from "@hono/zod-openapi";
 import { accessRoute, read, write } from "../authorization.ts";
 import { revisionTotals, ruleTotals, STATS_BUCKET_MS } from "../../core/edge-stats.ts";
 import { WeirError } from "../../core/errors.ts";
+import { shortValue } from "../../core/printable.ts";
 import { formatDuration, parseDuration } from "../../core/duration.ts";
 import { RolloutView as CoreRolloutView } from "../../core/rollout.ts";
 import { MAX_SERIES_POINTS, revisionStatsView, ruleStatsViews, statsSeriesView, StatsView as CoreStatsView } from "../../core/stats-view.ts";
 import { STATS_RETENTION_MS, statsStoreOf } from "../store/stats-store.ts";
-import { settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
+import { checkIfMatch, settle, store, writeContext, type AdminContext, type AdminEnv } from "../context.ts";
 import { commonErrors, ErrorBody, jsonResponse, notFound, ServiceParams, writeErrors } from "../schemas.ts";
 import type { RolloutStart } from "../store/rollouts.ts";
 
@@ -35,7 +36,7 @@ const DEFAULT_WINDOW = "5m";
 /** Rollout fields used without a duration are a mistake worth naming. */
 function timedFieldsWithoutDuration(body: Record<string, unknown>): void {
   const used = ["interval", "pause", "maxErrorRate", "minRequests"].filter((k) => body[k] !== undefined);
-  if (used.length > 0) throw new WeirError("invalid", `${used.join(", ")} only apply to a timed rollout: add a duration`);
+  if (used.length > 0) throw new WeirError("invalid", `${used.join(", ")} only ${used.length === 1 ? "applies" : "apply"} to a timed rollout: add a duration`);
 }
 
 /**
@@ -67,9 +68,9 @@ export async function maybeStartRollout(
 
 function windowMs(text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new WeirError("bad_request", `window '${text}' does not parse: write a duration like '30s', '5m' or '1h'`);
+  if (ms === undefined) throw new WeirError("bad_request", `window '${shortValue(text)}' does not parse: write a duration like '30s', '5m' or '1h'`);
   if (ms < STATS_BUCKET_MS || ms > STATS_RETENTION_MS) {
-    throw new WeirError("invalid", `window ${text} must be between ${formatDuration(STATS_BUCKET_MS)} and ${formatDuration(STATS_RETENTION_MS)}`);
+    throw new WeirError("invalid", `window ${shortValue(text)} must be between ${formatDuration(STATS_BUCKET_MS)} and ${formatDuration(STATS_RETENTION_MS)}`);
   }
   return ms;
 }
@@ -77,13 +78,15 @@ function windowMs(text: string): number {
 /** A series step: whole stats buckets, at most MAX_SERIES_POINTS of them over the window. */
 function stepMs(text: string, window: string, span: number): number {
   const ms = parseDuration(text);
-  if (ms === undefined) throw new WeirError("bad_request", `step '${text}' does not parse: write a duration like '10s' or '1m'`);
+  if (ms === undefined) throw new WeirError("bad_request", `step '${shortValue(text)}' does not parse: write a duration like '10s' or '1m'`);
   if (ms < STATS_BUCKET_MS || ms % STATS_BUCKET_MS !== 0 || ms > span) {
-    throw new WeirError("invalid", `step ${text} must be a multiple of ${formatDuration(STATS_BUCKET_MS)} and no longer than the window (${window})`);
+    throw new WeirError("invalid", `step ${shortValue(text)} must be a multiple of ${formatDuration(STATS_BUCKET_MS)} and no longer than the window (${shortValue(window)})`);
   }
-  if (span / ms > MAX_SERIES_POINTS) {
-    const least = Math.ceil(span / MAX_SERIES_POINTS / STATS_BUCKET_MS) * STATS_BUCKET_MS;
-    throw new WeirError("invalid", `step ${text} gives more than ${MAX_SERIES_POINTS} points over ${window}: use a step of at least ${formatDuration(least)}`);
+  // A series has a point for every step the window touches: floor(span / step) + 1 of them
+  // when the window's start lies inside a step, as it nearly always does.
+  if (Math.floor(span / ms) + 1 > MAX_SERIES_POINTS) {
+    const least = (Math.floor(span / MAX_SERIES_POINTS / STATS_BUCKET_MS) + 1) * STATS_BUCKET_MS;
+    throw new WeirError("invalid", `step ${shortValue(text)} gives more than ${MAX_SERIES_POINTS} points over ${shortValue(window)}: use a step of at least ${formatDuration(least)}`);
   }
   return ms;
 }
@@ -121,6 +124,8 @@ export function registerRolloutRoutes(app: OpenAPIHono<AdminEnv>): void {
       }),
       async (c) => {
         const { stack, name } = c.req.valid("param");
+        // abort is a versioned write (the write path checks If-Match); pause and resume are not
+        if (action !== "abort") await checkIfMatch(c);
         const s = store(c);
         const outcome =
           action === "abort"

@@ -19,7 +19,7 @@ import {
 } from "../../core/token.ts";
 import { sha256 } from "../auth.ts";
 import { accessRoute, ALL_STACKS_ADMIN, ANY_TOKEN, principalOf } from "../authorization.ts";
-import { settle, store, type AdminEnv } from "../context.ts";
+import { checkIfMatch, settle, store, type AdminEnv } from "../context.ts";
 import { commonErrors, conflict, jsonBody, jsonResponse, notFound, writeErrors } from "../schemas.ts";
 
 export const CreateTokenBody = CoreCreateTokenBody.openapi("CreateTokenBody");
@@ -44,6 +44,7 @@ export function registerTokenRoutes(app: OpenAPIHono<AdminEnv>): void {
     }),
     async (c) => {
       const body = c.req.valid("json");
+      await checkIfMatch(c);
       const creator = principalOf(c);
       const now = Date.now();
       const expiresAt = tokenExpiry(body.expires, now);
@@ -78,6 +79,7 @@ export function registerTokenRoutes(app: OpenAPIHono<AdminEnv>): void {
     }),
     async (c) => {
       const { name } = c.req.valid("param");
+      await checkIfMatch(c);
       return c.json(settle(c, await store(c).removeToken(name)), 200);
     },
   );

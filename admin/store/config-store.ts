@@ -292,13 +292,13 @@ export class ConfigStore extends DurableObject<Env> {
    */
   rollback(w: WriteContext, stack: string, name: string, to?: number): Promise<Outcome<StoredService>> {
     const stores = { services: this.services, history: this.historyStore, tables: this.slotTables, keep: this.historyKeep };
-    return this.write(w, () => rollbackPlan(stores, stack, name, to));
+    return this.write(w, () => rollbackPlan(stores, stack, name, to, w.domains !== false));
   }
 
   // ---- custom domains ----
 
   addDomain(w: WriteContext, hostText: string, target: string): Promise<Outcome<DomainView>> {
-    return this.write(w, () => this.domains.add(hostText, target));
+    return this.write(w, () => this.domains.add(hostText, target, w.scope));
   }
 
   removeDomain(w: WriteContext, hostText: string): Promise<Outcome<DomainView>> {

@@ -27,7 +27,12 @@ export class Domains {
       .sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
   }
 
-  add(hostText: string, target: string): Plan<DomainView> {
+  /**
+   * `scope`: the stacks the caller may see (absent: every stack). A host is global, so a
+   * scoped token may learn that one is taken, but not by which service of another stack.
+   */
+  add(hostText: string, target: string, scope?: readonly string[]): Plan<DomainView> {
+    const visible = (id: string) => scope === undefined || scope.includes(id.split("/")[0]);
     const problem = customHostProblem(hostText);
     if (problem) throw new WeirError("invalid", problem);
     const host = normalizeHost(hostText);
@@ -38,7 +43,10 @@ export class Domains {
     // One binding per host: a second one is refused, naming the one it has.
     const held = this.services.holder(host);
     if (held) {
-      throw new WeirError("conflict", `'${host}' is already ${held.what}; unbind it first (weir domain rm ${host})`, { details: { host } });
+      const message = visible(held.service)
+        ? `'${host}' is already ${held.what}; unbind it first (weir domain rm ${host})`
+        : `'${host}' is already taken by a service outside this token's stacks`;
+      throw new WeirError("conflict", message, { details: { host } });
     }
     const [ref, version] = target.split(":");
     const [stack, name] = ref.split("/");
@@ -48,7 +56,10 @@ export class Domains {
     const user = this.services
       .allConfigs()
       .find(({ config: c }) => [...c.origins, ...c.revisions.flatMap((x) => x.origins)].some((o) => normalizeHost(new URL(o).host) === host));
-    if (user) throw new WeirError("invalid", `'${host}' is an origin of ${user.id}; binding it would make Weir route to itself`);
+    if (user) {
+      const of = visible(user.id) ? user.id : "a service outside this token's stacks";
+      throw new WeirError("invalid", `'${host}' is an origin of ${of}; binding it would make Weir route to itself`);
+    }
     const after = addDomain(state, version === undefined ? { host } : { host, version });
     return {
       ...serviceChange(this.services, id, state, after, "domain add", `domain add ${host} → ${target}`),

@@ -22,6 +22,10 @@ export interface WriteContext {
   /** the client IP of the request (CF-Connecting-IP), recorded in history; none for the store's own steps */
   ip?: string | null;
   ifMatch?: IfMatch;
+  /** the stacks the caller may see (a scoped token's); absent: every stack. A refusal names no service outside them. */
+  scope?: readonly string[];
+  /** false when the caller may not bind or unbind custom domains (below admin): a rollback must not change them */
+  domains?: false;
 }
 
 /** A service as the admin API reads it: config, weights counted from the slot table. */

@@ -13,6 +13,7 @@ import { slotTableBytes } from "../../core/slot-table.ts";
 import { sameRouting } from "../../core/stack-file.ts";
 import type { History, StoredState } from "./history.ts";
 import type { StoredService } from "./outcome.ts";
+import type { DomainBinding } from "../../core/route-record.ts";
 import type { ServiceTable } from "./service-table.ts";
 import type { SlotTables } from "./slot-tables.ts";
 import { serviceChange, type Plan } from "./write-path.ts";
@@ -59,7 +60,23 @@ function stateAt(stores: RollbackStores, id: string, to: number, current: Servic
   );
 }
 
-export function rollbackPlan(stores: RollbackStores, stack: string, name: string, to?: number): Plan<StoredService> {
+/** How two sets of custom domain bindings differ, for a refusal: `bind x`, `unbind y`, `re-pin z`. */
+function domainChanges(before: readonly DomainBinding[], after: readonly DomainBinding[]): string[] {
+  const was = new Map(before.map((d) => [d.host, d.version]));
+  const will = new Map(after.map((d) => [d.host, d.version]));
+  return [
+    ...after.filter((d) => !was.has(d.host)).map((d) => `bind ${d.host}`),
+    ...before.filter((d) => !will.has(d.host)).map((d) => `unbind ${d.host}`),
+    ...after.filter((d) => was.has(d.host) && was.get(d.host) !== d.version).map((d) => `re-pin ${d.host}`),
+  ];
+}
+
+/**
+ * `mayChangeDomains`: false for a caller below admin. Custom domains are an admin's to
+ * manage (DESIGN §11), so a deployer's rollback that would bind, unbind or re-pin one is
+ * refused rather than letting it bring back a binding an admin removed.
+ */
+export function rollbackPlan(stores: RollbackStores, stack: string, name: string, to?: number, mayChangeDomains = true): Plan<StoredService> {
   const { services, history, tables } = stores;
   const id = `${stack}/${name}`;
   const current = services.load(id);
@@ -95,6 +112,10 @@ export function rollbackPlan(stores: RollbackStores, stack: string, name: string
     ruleTables: history.ruleTablesOf(restored),
   };
   if (current && sameState(current, after)) return { changes: [], result: () => services.stored(id) as StoredService };
+  const domainEdits = domainChanges(current?.domains ?? [], after.domains);
+  if (!mayChangeDomains && domainEdits.length > 0) {
+    throw new WeirError("forbidden", `rolling ${id} back to ${label} would ${domainEdits.join(", ")} (custom domains): that needs admin on stack '${stack}'`);
+  }
   checkOrigins([...after.service.origins, ...after.service.revisions.flatMap((r) => r.origins)], services.served());
   const plan = serviceChange(services, id, current, after, "rollback", `rollback ${id} to ${label}`);
   return { ...plan, changes: plan.changes.map((c) => ({ ...c, afterTable: restored.table })) };

@@ -103,7 +103,7 @@ export class WritePath {
         const next = current + 1;
         this.parts.services.setVersion(next);
         const at = new Date().toISOString();
-        for (const change of changes) this.commit(next, at, w.actor, change, w.ip ?? null);
+        for (const change of changes) this.commit(next, at, w, change);
         this.parts.history.prune(this.parts.keep());
         const value = result(next);
         if (dryRun) throw new DryRun(value);
@@ -123,14 +123,18 @@ export class WritePath {
   }
 
   /** Writes one service's change: hostname index (409 on a taken name), row, history, outbox. */
-  private commit(configVersion: number, at: string, actor: string, change: Change, ip: string | null): void {
+  private commit(configVersion: number, at: string, w: WriteContext, change: Change): void {
+    const { actor, scope } = w;
+    const ip = w.ip ?? null;
     const { id, before, after } = change;
     this.parts.onChange(change, actor);
     const afterHosts = after ? hostnamesOf(after, this.parts.baseDomain) : new Map<string, { kind: string; what: string }>();
     for (const [host, mine] of afterHosts) {
       const held = this.parts.services.holder(host);
       if (held && held.service !== id) {
-        throw new WeirError("conflict", `hostname '${host}' (${mine.what}) is already ${held.what}`, { details: { host } });
+        // a host is global: a scoped token learns it is taken, not by which service of another stack
+        const holder = scope === undefined || scope.includes(held.service.split("/")[0]) ? held.what : "taken by a service outside this token's stacks";
+        throw new WeirError("conflict", `hostname '${host}' (${mine.what}) is already ${holder}`, { details: { host } });
       }
     }
     this.parts.services.setHostnames(id, afterHosts);

@@ -3,6 +3,7 @@
 // client IP; past the limit a failing request gets 429 with Retry-After; successful
 // requests neither count nor are blocked; a new window starts the count again.
 import { describe, expect, it } from "vitest";
+import { failureKeyOf } from "../../admin/client-ip.ts";
 import { api, expectError } from "./helpers.ts";
 
 /** the test binding's period (vitest.config.ts) */
@@ -60,5 +61,32 @@ describe("failed authentications per client IP", () => {
     expect(status).toBe(401);
     for (let i = 1; i < 20; i++) await expectError(await failing(ip, i), 401, "unauthorized");
     await expectError(await failing(ip, 20), 429, "rate_limited");
+  });
+
+  it("counts an IPv6 client by its /64: hopping between addresses of one /64 does not escape the limit", async () => {
+    const words = Array.from(crypto.getRandomValues(new Uint16Array(2)), (w) => w.toString(16));
+    const prefix = `2001:db8:${words.join(":")}`;
+    const address = (i: number) => `${prefix}:${(i + 1).toString(16)}::${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    await freshWindow();
+    for (let i = 0; i < 20; i++) await expectError(await failing(address(i), i), 401, "unauthorized");
+    await expectError(await failing(address(20), 20), 429, "rate_limited");
+    // the same /64 written in full, with upper-case digits, is the same client
+    const full = `${prefix}:0000:0000:0000:0001`.toUpperCase();
+    await expectError(await failing(full, 0), 429, "rate_limited");
+    // the neighbouring /64 is another client
+    await expectError(await failing(`2001:db8:${words[0]}:${((parseInt(words[1], 16) + 1) & 0xffff).toString(16)}::1`, 0), 401, "unauthorized");
+  });
+
+  it("keys IPv4 by address, IPv6 by /64, an IPv4-mapped IPv6 address as its IPv4", () => {
+    expect(failureKeyOf("203.0.113.7")).toBe("203.0.113.7");
+    expect(failureKeyOf("2001:db8:1:2:3:4:5:6")).toBe("2001:db8:1:2::/64");
+    expect(failureKeyOf("2001:0db8:0001:0002::9")).toBe("2001:db8:1:2::/64");
+    expect(failureKeyOf("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(failureKeyOf("::1")).toBe("0:0:0:0::/64");
+    expect(failureKeyOf("::ffff:198.51.100.4")).toBe("198.51.100.4");
+    expect(failureKeyOf("64:ff9b::198.51.100.4")).toBe("64:ff9b:0:0::/64");
+    // not an address: counted as it is
+    expect(failureKeyOf("1:2:3")).toBe("1:2:3");
+    expect(failureKeyOf("1::2::3")).toBe("1::2::3");
   });
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { RouteRecord, routeKey } from "../../core/route-record.ts";
 import { api, call, currentVersion, env, expectError, json, origin, run, stage, uniqueStack } from "./helpers.ts";
+import { makeToken } from "./token-helpers.ts";
 
 describe("/v1/domains", () => {
   it("binds a domain to a service or one version, lists and removes it, publishing records", async () => {
@@ -162,5 +163,71 @@ describe("/v1/domains bindings stay consistent", () => {
     await json(await api("PUT", `/v1/stacks/${stack}`, { body: file }));
     expect(await bindings(`${stack}/svc`)).toEqual([{ host: stable, service: `${stack}/svc`, version: "v3" }]);
     expect(RouteRecord.parse(await env.ROUTES.get(routeKey(stable), "json")).revisions.map((r) => r.version)).toEqual(["v3"]);
+  });
+});
+
+// Probe (session 2): a host is global, so a token scoped to its own stacks may learn that
+// one is taken, but never which service of another stack holds it or uses it as an origin.
+describe("/v1/domains refusals of a scoped token", () => {
+  it("name no service outside the token's stacks; nothing changes", async () => {
+    const mine = uniqueStack("dom-mine");
+    const theirs = uniqueStack("dom-theirs");
+    const tag = crypto.randomUUID().slice(0, 8);
+    const host = `shop-${tag}.example.com`;
+    const backend = `backend-${tag}.example.com`;
+    await run(mine);
+    await run(theirs, "secret-svc", `http://${backend}:9`);
+    await json(await api("POST", "/v1/domains", { body: { host, target: `${theirs}/secret-svc` } }), 201);
+    const admin = await makeToken("admin", [mine]);
+    const before = await currentVersion();
+
+    const taken = await expectError(await api("POST", "/v1/domains", { token: admin.token, body: { host, target: `${mine}/svc` } }), 409, "conflict");
+    expect(taken).toBe(`'${host}' is already taken by a service outside this token's stacks`);
+    const usesIt = await expectError(await api("POST", "/v1/domains", { token: admin.token, body: { host: backend, target: `${mine}/svc` } }), 422, "invalid");
+    expect(usesIt).toContain("an origin of a service outside this token's stacks");
+    for (const message of [taken, usesIt]) expect(message).not.toMatch(new RegExp(`${theirs}|secret-svc`));
+    expect(await currentVersion()).toBe(before);
+
+    // a token that sees the other stack is told which service it is
+    const wide = await makeToken("admin", [mine, theirs]);
+    expect(await expectError(await api("POST", "/v1/domains", { token: wide.token, body: { host, target: `${mine}/svc` } }), 409, "conflict")).toContain(
+      `${theirs}/secret-svc`,
+    );
+  });
+});
+
+// Probe (session 2): a deployer's rollback brought back a custom domain an admin had
+// removed (domains are an admin's to manage), and a rollback whose domain another stack
+// now holds was a 409 naming that stack's service.
+describe("rollback and custom domains, by scoped tokens", () => {
+  it("a deployer cannot change bindings by rollback; an admin's conflict names no other stack's service", async () => {
+    const mine = uniqueStack("rb-mine");
+    const theirs = uniqueStack("rb-theirs");
+    const host = `rb-${crypto.randomUUID().slice(0, 8)}.example.com`;
+    await run(mine);
+    await run(theirs, "secret-svc");
+    await json(await api("POST", "/v1/domains", { body: { host, target: `${mine}/svc` } }), 201);
+    const bound = await currentVersion();
+    await json(await api("DELETE", `/v1/domains/${host}`));
+    await json(await api("POST", "/v1/domains", { body: { host, target: `${theirs}/secret-svc` } }), 201);
+    const deployer = await makeToken("deployer", [mine]);
+    const admin = await makeToken("admin", [mine]);
+    const rollback = (token: string) => api("POST", `/v1/services/${mine}/svc/rollback`, { token, body: { to: bound } });
+
+    const before = await currentVersion();
+    const taken = await expectError(await rollback(admin.token), 409, "conflict");
+    expect(taken).toBe(`hostname '${host}' (a custom domain of ${mine}/svc) is already taken by a service outside this token's stacks`);
+    expect(await expectError(await rollback(deployer.token), 403, "forbidden")).toBe(
+      `rolling ${mine}/svc back to config version ${bound} would bind ${host} (custom domains): that needs admin on stack '${mine}'`,
+    );
+    expect(await currentVersion()).toBe(before);
+
+    await json(await api("DELETE", `/v1/domains/${host}`));
+    await expectError(await rollback(deployer.token), 403, "forbidden");
+    const restored = await json(await rollback(admin.token));
+    expect(restored.domains).toEqual([{ host }]);
+    // a rollback that leaves the bindings alone is a deployer's to make
+    await stage(mine, "svc", "v2", origin("helloV3"));
+    expect((await json(await api("POST", `/v1/services/${mine}/svc/rollback`, { token: deployer.token, body: {} }))).revisions).toEqual([]);
   });
 });

@@ -132,6 +132,29 @@ describe("duplicate keys (issue 9)", () => {
   });
 });
 
+// Probe (session 2): a few hundred bytes of nested aliases made the yaml package throw,
+// and the apply answered 500.
+describe("a YAML alias bomb", () => {
+  it("is a 400 that changes nothing, and the next apply works", async () => {
+    const stack = uniqueStack("bomb");
+    await run(stack);
+    const version = await currentVersion();
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 8; i++) {
+      const [name, prev] = [String.fromCharCode(97 + i), String.fromCharCode(96 + i)];
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(", ")}]`);
+    }
+    const bomb = `${levels.join("\n")}\nstack: ${stack}\nservices: {}\n`;
+    expect(await expectError(await applyStack(stack, bomb), 400, "bad_request")).toBe("body is not valid YAML: its aliases expand too far; write the values out");
+    expect(await currentVersion()).toBe(version);
+    // a few aliases are fine
+    const small = `stack: ${stack}\nservices:\n  svc:\n    origins: &o [${origin("hello")}]\n  other:\n    origins: *o\n`;
+    const ok = await applyStack(stack, small);
+    expect(ok.status).toBe(200);
+    await ok.arrayBuffer();
+  });
+});
+
 describe("__proto__ as a name (issue 9)", () => {
   it("a service or revision named __proto__ in a stack file is a 422, YAML or JSON, not silently dropped", async () => {
     const stack = uniqueStack("proto");

@@ -215,6 +215,43 @@ describe("promote with a duration", () => {
   });
 });
 
+// Probe (session 2): pause and resume ignored If-Match, even a malformed one.
+describe("If-Match on pause and resume", () => {
+  it("is checked against the config version: 412 on a mismatch, 400 malformed, and the rollout stays as it was", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    const view = await startWeights(stack, { v3: 50 }, { duration: "10m", interval: "1m" });
+    expect(view.status).toBe("running");
+    const etag = (await api("GET", `/v1/services/${stack}/svc/rollout`)).headers.get("etag") as string;
+    const stale = `"${Number(JSON.parse(etag)) + 1000}"`;
+    const act = (action: string, ifMatch: string) => api("POST", `/v1/services/${stack}/svc/rollout/${action}`, { headers: { "if-match": ifMatch } });
+    await expectError(await act("pause", stale), 412, "precondition_failed");
+    await expectError(await act("pause", "garbage"), 400, "bad_request");
+    expect((await json<RolloutView>(await api("GET", `/v1/services/${stack}/svc/rollout`))).status).toBe("running");
+    expect((await json<RolloutView>(await act("pause", etag))).status).toBe("paused");
+    await expectError(await act("resume", stale), 412, "precondition_failed");
+    expect((await json<RolloutView>(await api("GET", `/v1/services/${stack}/svc/rollout`))).status).toBe("paused");
+    expect((await json<RolloutView>(await act("resume", etag))).status).toBe("running");
+  });
+});
+
+describe("rollout fields without a duration", () => {
+  // Probe (session 2): "interval only apply to a timed rollout".
+  it("are a 422 naming them, in good English, and change nothing", async () => {
+    const stack = uniqueStack("ro");
+    await run(stack);
+    await stage(stack, "svc", "v3", origin("helloV3"));
+    const weights = (extra: Record<string, unknown>) => api("PUT", `/v1/services/${stack}/svc/weights`, { body: { weights: { v3: 30 }, ...extra } });
+    expect(await expectError(await weights({ interval: "1m" }), 422, "invalid")).toBe("interval only applies to a timed rollout: add a duration");
+    expect(await expectError(await weights({ interval: "1m", pause: true }), 422, "invalid")).toBe("interval, pause only apply to a timed rollout: add a duration");
+    const promote = await api("POST", `/v1/services/${stack}/svc/promote`, { body: { version: "v3", maxErrorRate: 5 } });
+    expect(await expectError(promote, 422, "invalid")).toBe("maxErrorRate only applies to a timed rollout: add a duration");
+    const service = await json<ServiceView>(await api("GET", `/v1/services/${stack}/svc`));
+    expect([service.version, service.revisions.map((r) => r.weight)]).toEqual(["v0", [0]]);
+  });
+});
+
 describe("a rollout in flight", () => {
   it("lets exactly one of two concurrent rollout requests win; the other gets 409", async () => {
     const stack = uniqueStack("ro");

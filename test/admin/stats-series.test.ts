@@ -92,8 +92,27 @@ describe("GET …/stats with step", () => {
     expect(await expectError(await api("GET", path("step=5s")), 422, "invalid")).toMatch(/multiple of 10s/);
     expect(await expectError(await api("GET", path("window=1m&step=2m")), 422, "invalid")).toMatch(/no longer than the window \(1m\)/);
     expect(await expectError(await api("GET", path("window=24h&step=10s")), 422, "invalid")).toMatch(/more than 500 points over 24h: use a step of at least 3m/);
+    // a long value is quoted cut short (probe, session 2: it came back whole)
+    const long = await expectError(await api("GET", path(`window=${"x".repeat(5000)}`)), 400, "bad_request");
+    expect(long).toBe(`window '${"x".repeat(64)}…' does not parse: write a duration like '30s', '5m' or '1h'`);
+    expect((await expectError(await api("GET", path(`window=24h&step=${"1".repeat(5000)}0s`)), 422, "invalid")).length).toBeLessThan(200);
     // without step there is no series
     expect((await json(await api("GET", path("window=1m")))).series).toBeUndefined();
+  });
+
+  // Probe (session 2): 5000s in 10s steps passed the check (exactly 500 steps) and gave
+  // 501 points, the window's start lying inside its first step.
+  it("never gives more than 500 points, however the window falls on the steps", async () => {
+    const stack = uniqueStack("series");
+    await run(stack);
+    const path = (q: string) => `/v1/services/${stack}/svc/stats?${q}`;
+    expect(await expectError(await api("GET", path("window=5000s&step=10s")), 422, "invalid")).toBe(
+      "step 10s gives more than 500 points over 5000s: use a step of at least 20s",
+    );
+    for (const q of ["window=4990s&step=10s", "window=5000s&step=20s", "window=24h&step=3m", "window=24h&step=24h"]) {
+      const points = (await json(await api("GET", path(q)))).series.points as unknown[];
+      expect(points.length, q).toBeLessThanOrEqual(500);
+    }
   });
 });
 

@@ -4,7 +4,7 @@
 // no secret in any list, history, error message or log line.
 import { afterAll, describe, expect, it } from "vitest";
 // helpers first: they load the admin app, whose zod-openapi import must precede any core schema
-import { api, expectError, inStore, json, origin, run, storeStub, uniqueStack } from "./helpers.ts";
+import { api, env, expectError, inStore, json, origin, run, storeStub, uniqueStack } from "./helpers.ts";
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { SECRET_PATTERN } from "../../core/token.ts";
 import { migrate, SCHEMA_VERSION, schemaVersion } from "../../admin/store/schema.ts";
@@ -42,6 +42,16 @@ describe("POST /v1/tokens", () => {
     expect(JSON.stringify(Object.values(stored).map((v) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v)))).not.toContain(made.token.slice(5));
   });
 
+  // Probe (session 2): a 1 MiB `expires` came back whole in the error message.
+  it("quotes a long or unprintable expires cut short and escaped", async () => {
+    const body = (expires: string) => ({ body: { name: uniqueTokenName("long"), role: "viewer", stacks: ["*"], expires } });
+    const long = await expectError(await api("POST", "/v1/tokens", body(`${"9".repeat(100_000)}d`)), 422, "invalid");
+    expect(long).toBe(`expires ${"9".repeat(64)}… must be between 1s and 3650d`);
+    const garbage = await expectError(await api("POST", "/v1/tokens", body(`\u001b[31m${"x".repeat(100_000)}`)), 400, "bad_request");
+    expect(garbage.length).toBeLessThan(200);
+    expect(garbage).toContain("expires '\\u001b[31mxxx");
+  });
+
   it("409 for a taken name; 400/422 for bodies that break the schema", async () => {
     const made = remember(await makeToken("viewer", ["*"]));
     expect(await expectError(await api("POST", "/v1/tokens", { body: { name: made.name, role: "viewer", stacks: ["*"] } }), 409, "conflict")).toContain(
@@ -54,6 +64,28 @@ describe("POST /v1/tokens", () => {
     await expectError(await api("POST", "/v1/tokens", { body: { name: "x", role: "viewer", stacks: ["a"], expires: "soon" } }), 400, "bad_request");
     await expectError(await api("POST", "/v1/tokens", { body: { name: "x", role: "viewer", stacks: ["a"], expires: "0s" } }), 422, "invalid");
     await expectError(await api("POST", "/v1/tokens", { body: { name: "x", role: "viewer", stacks: ["a"], token: "weir_mine" } }), 400, "bad_request");
+  });
+});
+
+// Probe (session 2): token writes ignored If-Match, even a malformed one.
+describe("If-Match on token writes", () => {
+  it("is checked against the config version: 412 on a mismatch, 400 malformed, and nothing changes", async () => {
+    const etag = (await api("GET", "/v1/whoami")).headers.get("etag") as string;
+    const stale = `"${Number(JSON.parse(etag)) + 1000}"`;
+    const name = uniqueTokenName("im");
+    const body = { name, role: "viewer", stacks: ["*"] };
+    expect(await expectError(await api("POST", "/v1/tokens", { body, headers: { "if-match": stale } }), 412, "precondition_failed")).toContain(
+      "If-Match does not match the current config version",
+    );
+    await expectError(await api("POST", "/v1/tokens", { body, headers: { "if-match": "garbage" } }), 400, "bad_request");
+    const listed = async () => (await json(await api("GET", "/v1/tokens"))).tokens.map((t: { name: string }) => t.name) as string[];
+    expect(await listed()).not.toContain(name);
+    const made = remember(await json<MadeToken>(await api("POST", "/v1/tokens", { body, headers: { "if-match": etag } }), 201));
+
+    await expectError(await api("DELETE", `/v1/tokens/${name}`, { headers: { "if-match": stale } }), 412, "precondition_failed");
+    expect((await json(await api("GET", "/v1/whoami", { token: made.token }))).name).toBe(name);
+    await json(await api("DELETE", `/v1/tokens/${name}`, { headers: { "if-match": "*" } }));
+    expect(await listed()).not.toContain(name);
   });
 });
 
@@ -152,6 +184,31 @@ describe("using a token", () => {
     }
   });
 
+  // Probe (session 2): every malformed header used to be "missing 'Authorization: Bearer <token>' header".
+  it("a malformed Authorization header is a 401 that says what is wrong with it, never echoing it", async () => {
+    const made = remember(await makeToken("viewer", ["*"]));
+    const asHeader = (authorization: string) => api("GET", "/v1/whoami", { token: null, headers: { authorization } });
+    const refusals: [string, string][] = [
+      [`Basic ${btoa(`user:${made.token}`)}`, "the Authorization header must use the Bearer scheme: 'Authorization: Bearer <token>'"],
+      [made.token, "the Authorization header must use the Bearer scheme: 'Authorization: Bearer <token>'"],
+      ["Bearer", "the Authorization header has no token after 'Bearer'"],
+      [`Bearer ${made.token} ${made.token}`, "the Authorization header must carry exactly one token: 'Bearer <token>'"],
+      [`Bearer ${made.token}, Bearer ${env.ADMIN_TOKEN}`, "the Authorization header must carry exactly one token: 'Bearer <token>'"],
+      ["   ", "missing 'Authorization: Bearer <token>' header"],
+    ];
+    for (const [header, message] of refusals) {
+      const res = await asHeader(header);
+      expect(res.headers.get("www-authenticate"), header).toBe('Bearer realm="weir"');
+      const text = await expectError(res, 401, "unauthorized");
+      expect(text, header).toBe(message);
+      expect(text).not.toContain(made.token.slice(5));
+    }
+    // the scheme in any case, and any whitespace around the token, is still the token
+    for (const header of [`bearer ${made.token}`, `BEARER\t${made.token}  `, `Bearer    ${made.token}`]) {
+      expect((await json(await asHeader(header))).name, header).toBe(made.name);
+    }
+  });
+
   it("lastUsedAt: null until used, then written at most once a minute", async () => {
     const made = remember(await makeToken("viewer", ["*"]));
     const lastUsed = async () =>
@@ -223,6 +280,31 @@ describe("lists filtered to the token's stacks", () => {
     await expectError(await api("GET", `/v1/services?stack=${other}`, as), 403, "forbidden");
     await expectError(await api("GET", `/v1/history?service=${other}/svc`, as), 403, "forbidden");
     expect((await json(await api("GET", `/v1/services?stack=${mine}`, as))).services).toHaveLength(1);
+  });
+
+  // Probe (session 2): a scoped token got 403 "needs viewer on stack 'B'" (or stack '')
+  // where the root token got the validator's 400 for the same malformed request.
+  it("a stack name that is not a DNS label is the same 400 for a scoped token as for root", async () => {
+    const mine = uniqueStack("mine");
+    await run(mine);
+    const scoped = remember(await makeToken("viewer", [mine]));
+    const requests: [string, string, string][] = [
+      ["GET", "/v1/services/B/svc", "invalid path: stack: must be a DNS label"],
+      ["GET", `/v1/stacks/${"a".repeat(64)}`, "invalid path: stack: must be a DNS label"],
+      ["GET", "/v1/services/B/svc/stats", "invalid path: stack: must be a DNS label"],
+      ["PUT", "/v1/services/B/svc/weights", "invalid path: stack: must be a DNS label"],
+      ["GET", "/v1/services?stack=", "invalid query: stack: must be a DNS label"],
+      ["GET", "/v1/services?stack=B", "invalid query: stack: must be a DNS label"],
+      ["GET", "/v1/history?service=B/x", "invalid query: service: stack and name must be DNS labels"],
+      ["GET", `/v1/history?service=${mine}`, "invalid query: service: must be 'stack/name'"],
+    ];
+    for (const [method, path, message] of requests) {
+      for (const token of [scoped.token, undefined]) {
+        const body = method === "PUT" ? { weights: { v1: 10 } } : undefined;
+        const text = await expectError(await api(method, path, { token, ...(body ? { body } : {}) }), 400, "bad_request");
+        expect(text, `${method} ${path} ${token ? "scoped" : "root"}`).toContain(message);
+      }
+    }
   });
 });
 

@@ -95,6 +95,11 @@ describe("GET / on the admin host", () => {
     for (const url of [appUrl.replace(/\/assets\/[0-9a-f]+\//, "/assets/0123456789abcdef/"), appUrl.replace("app.js", "nope.js"), appUrl.replace("app.js", "..%2F..%2Fwrangler.toml")]) {
       const res = await call(`${ADMIN}${url}`);
       expect(res.headers.get("cache-control"), url).toBe("no-store");
+      // the same protections as a file: a refusal is a dashboard response too
+      expect(res.headers.get("x-content-type-options"), url).toBe("nosniff");
+      expect(res.headers.get("content-security-policy"), url).toContain("frame-ancestors 'none'");
+      expect(res.headers.get("x-frame-options"), url).toBe("DENY");
+      expect(res.headers.get("content-type"), url).toBe("application/json; charset=utf-8");
       expect(await expectError(res, 404, "not_found"), url).toMatch(/no dashboard file/);
     }
   });
